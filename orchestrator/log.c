@@ -23,8 +23,8 @@ static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static const char *level_names[] = {"error", "warning", "info", "debug"};
 
-static void log_vwrite(enum log_level lvl, const char *suffix,
-                       const char *fmt, va_list ap)
+static void log_vwrite(enum log_level lvl, const char *suffix, const char *fmt,
+                       va_list ap)
 {
     struct timespec ts;
     struct tm tm;
@@ -37,8 +37,8 @@ static void log_vwrite(enum log_level lvl, const char *suffix,
     strftime(stamp, sizeof(stamp), "%H:%M:%S", &tm);
 
     pthread_mutex_lock(&log_lock);
-    fprintf(stderr, "%s.%03ld %s: %s: ", stamp, ts.tv_nsec / 1000000,
-            log_prog, level_names[lvl]);
+    fprintf(stderr, "%s.%03ld %s: %s: ", stamp, ts.tv_nsec / 1000000, log_prog,
+            level_names[lvl]);
     vfprintf(stderr, fmt, ap);
     if (suffix)
         fprintf(stderr, ": %s", suffix);

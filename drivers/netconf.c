@@ -1,0 +1,301 @@
+/*
+ * netconf.c - NETCONF client sessions over SSH.
+ */
+#include "netconf.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libnetconf2/messages_client.h>
+#include <libssh/libssh.h>
+
+#include "log.h"
+
+/* The device being connected by this thread, for the host-key check. */
+static __thread struct ncs *ncs_connecting;
+
+/*
+ * Accepts the server only if its host key is in the device's known_hosts
+ * file; never asks and never learns keys on its own.
+ */
+static int ncs_hostkey_check(const char *hostname, ssh_session ssh, void *priv)
+{
+    struct ncs *s = ncs_connecting;
+    enum ssh_known_hosts_e known;
+
+    (void)priv;
+    if (!s)
+        return -1;
+    if (ssh_options_set(ssh, SSH_OPTIONS_KNOWNHOSTS, s->dev->known_hosts) < 0) {
+        snprintf(s->err, sizeof(s->err), "cannot use known_hosts file %s",
+                 s->dev->known_hosts);
+        return -1;
+    }
+    known = ssh_session_is_known_server(ssh);
+    switch (known) {
+    case SSH_KNOWN_HOSTS_OK:
+        return 0;
+    case SSH_KNOWN_HOSTS_CHANGED:
+    case SSH_KNOWN_HOSTS_OTHER:
+        snprintf(s->err, sizeof(s->err),
+                 "host key of %s (%s) does not match %s: refusing to "
+                 "connect",
+                 s->dev->name, hostname, s->dev->known_hosts);
+        return -1;
+    case SSH_KNOWN_HOSTS_NOT_FOUND:
+    case SSH_KNOWN_HOSTS_UNKNOWN:
+        snprintf(s->err, sizeof(s->err),
+                 "host key of %s (%s) is not in %s: refusing to connect",
+                 s->dev->name, hostname, s->dev->known_hosts);
+        return -1;
+    default:
+        snprintf(s->err, sizeof(s->err),
+                 "cannot check the host key of %s against %s", s->dev->name,
+                 s->dev->known_hosts);
+        return -1;
+    }
+}
+
+void ncs_thread_init(const char *schema_dir)
+{
+    nc_client_init();
+    if (schema_dir)
+        nc_client_set_schema_searchpath(schema_dir);
+    nc_client_ssh_set_auth_hostkey_check_clb(ncs_hostkey_check, NULL);
+    nc_client_ssh_set_auth_pref(NC_SSH_AUTH_PUBLICKEY, 10);
+    nc_client_ssh_set_auth_pref(NC_SSH_AUTH_PASSWORD, -1);
+    nc_client_ssh_set_auth_pref(NC_SSH_AUTH_INTERACTIVE, -1);
+}
+
+void ncs_thread_done(void)
+{
+    nc_client_destroy();
+}
+
+struct ncs *ncs_new(const struct inv_device *dev, int rpc_timeout_ms)
+{
+    struct ncs *s = calloc(1, sizeof(*s));
+
+    s->dev = dev;
+    s->rpc_timeout_ms = rpc_timeout_ms;
+    return s;
+}
+
+void ncs_free(struct ncs *s)
+{
+    if (!s)
+        return;
+    ncs_disconnect(s);
+    free(s);
+}
+
+void ncs_disconnect(struct ncs *s)
+{
+    if (!s->session)
+        return;
+    /* the session made its own context and frees it */
+    nc_session_free(s->session, NULL);
+    s->session = NULL;
+}
+
+enum ncs_rc ncs_connect(struct ncs *s)
+{
+    char pub[4096];
+
+    if (s->session && nc_session_get_status(s->session) == NC_STATUS_RUNNING)
+        return NCS_OK;
+    ncs_disconnect(s);
+
+    s->err[0] = '\0';
+    snprintf(pub, sizeof(pub), "%s.pub", s->dev->key);
+    while (nc_client_ssh_get_keypair_count() > 0)
+        nc_client_ssh_del_keypair(0);
+    if (nc_client_ssh_add_keypair(pub, s->dev->key)) {
+        snprintf(s->err, sizeof(s->err), "cannot use key pair %.512s", pub);
+        return NCS_TRANSPORT;
+    }
+    nc_client_ssh_set_username(s->dev->username);
+
+    ncs_connecting = s;
+    s->session = nc_connect_ssh(s->dev->address, s->dev->port, NULL);
+    ncs_connecting = NULL;
+    if (!s->session) {
+        if (!s->err[0])
+            snprintf(s->err, sizeof(s->err),
+                     "cannot open a NETCONF session to %s:%u", s->dev->address,
+                     s->dev->port);
+        return NCS_TRANSPORT;
+    }
+    return NCS_OK;
+}
+
+const struct ly_ctx *ncs_ctx(const struct ncs *s)
+{
+    return s->session ? nc_session_get_ctx(s->session) : NULL;
+}
+
+static const char *child_text(const struct lyd_node *parent, const char *name)
+{
+    const struct lyd_node *c;
+
+    for (c = lyd_child(parent); c; c = c->next)
+        if (!strcmp(LYD_NAME(c), name))
+            return lyd_get_value(c);
+    return NULL;
+}
+
+/* Writes the device's rpc-errors into s->err. */
+static void ncs_errors(struct ncs *s, const struct lyd_node *envp)
+{
+    const struct lyd_node *e;
+    size_t o = 0;
+
+    s->err[0] = '\0';
+    for (e = lyd_child(envp); e && o < sizeof(s->err); e = e->next) {
+        const char *tag, *msg, *path;
+
+        if (strcmp(LYD_NAME(e), "rpc-error"))
+            continue;
+        tag = child_text(e, "error-tag");
+        msg = child_text(e, "error-message");
+        path = child_text(e, "error-path");
+        o += snprintf(s->err + o, sizeof(s->err) - o, "%s%s%s%s%s%s",
+                      o ? "; " : "", tag ? tag : "error", msg ? ": " : "",
+                      msg ? msg : "", path ? " at " : "", path ? path : "");
+    }
+    if (!s->err[0])
+        snprintf(s->err, sizeof(s->err), "the device refused the request");
+}
+
+static int reply_is_error(const struct lyd_node *envp)
+{
+    const struct lyd_node *e;
+
+    for (e = lyd_child(envp); e; e = e->next)
+        if (!strcmp(LYD_NAME(e), "rpc-error"))
+            return 1;
+    return 0;
+}
+
+enum ncs_rc ncs_rpc(struct ncs *s, struct nc_rpc *rpc, struct lyd_node **data)
+{
+    struct lyd_node *envp = NULL, *op = NULL;
+    enum ncs_rc rc = NCS_TRANSPORT;
+    NC_MSG_TYPE msg;
+    uint64_t msgid;
+
+    if (data)
+        *data = NULL;
+    if (!rpc) {
+        snprintf(s->err, sizeof(s->err), "cannot build the request");
+        return NCS_TRANSPORT;
+    }
+    if (ncs_connect(s) != NCS_OK)
+        return NCS_TRANSPORT;
+
+    msg = nc_send_rpc(s->session, rpc, s->rpc_timeout_ms, &msgid);
+    if (msg != NC_MSG_RPC) {
+        snprintf(s->err, sizeof(s->err), "cannot send the request to %s",
+                 s->dev->name);
+        goto cleanup;
+    }
+    do {
+        msg = nc_recv_reply(s->session, rpc, msgid, s->rpc_timeout_ms, &envp,
+                            &op);
+    } while (msg == NC_MSG_NOTIF || msg == NC_MSG_REPLY_ERR_MSGID);
+    if (msg == NC_MSG_WOULDBLOCK) {
+        snprintf(s->err, sizeof(s->err), "%s did not answer within %d ms",
+                 s->dev->name, s->rpc_timeout_ms);
+        goto cleanup;
+    }
+    if (msg != NC_MSG_REPLY) {
+        snprintf(s->err, sizeof(s->err), "the session to %s broke",
+                 s->dev->name);
+        goto cleanup;
+    }
+    if (reply_is_error(envp)) {
+        ncs_errors(s, envp);
+        rc = NCS_REFUSED;
+        goto cleanup;
+    }
+    if (data) {
+        *data = op;
+        op = NULL;
+    }
+    rc = NCS_OK;
+
+cleanup:
+    if (rc == NCS_TRANSPORT)
+        ncs_disconnect(s);
+    lyd_free_all(envp);
+    lyd_free_all(op);
+    return rc;
+}
+
+static enum ncs_rc ncs_simple(struct ncs *s, struct nc_rpc *rpc)
+{
+    enum ncs_rc rc = ncs_rpc(s, rpc, NULL);
+
+    nc_rpc_free(rpc);
+    return rc;
+}
+
+enum ncs_rc ncs_lock(struct ncs *s, NC_DATASTORE ds)
+{
+    return ncs_simple(s, nc_rpc_lock(ds));
+}
+
+enum ncs_rc ncs_unlock(struct ncs *s, NC_DATASTORE ds)
+{
+    return ncs_simple(s, nc_rpc_unlock(ds));
+}
+
+enum ncs_rc ncs_discard(struct ncs *s)
+{
+    return ncs_simple(s, nc_rpc_discard());
+}
+
+enum ncs_rc ncs_validate(struct ncs *s, NC_DATASTORE ds)
+{
+    return ncs_simple(s, nc_rpc_validate(ds, NULL, NC_PARAMTYPE_CONST));
+}
+
+enum ncs_rc ncs_commit(struct ncs *s)
+{
+    return ncs_simple(s, nc_rpc_commit(0, 0, NULL, NULL, NC_PARAMTYPE_CONST));
+}
+
+enum ncs_rc ncs_edit(struct ncs *s, NC_DATASTORE ds, const char *xml)
+{
+    return ncs_simple(s, nc_rpc_edit(ds, NC_RPC_EDIT_DFLTOP_MERGE,
+                                     NC_RPC_EDIT_TESTOPT_TESTSET,
+                                     NC_RPC_EDIT_ERROPT_ROLLBACK, xml,
+                                     NC_PARAMTYPE_CONST));
+}
+
+enum ncs_rc ncs_get_config(struct ncs *s, NC_DATASTORE ds, const char *filter,
+                           char **xml)
+{
+    struct nc_rpc *rpc;
+    struct lyd_node *data = NULL, *cfg;
+    enum ncs_rc rc;
+
+    *xml = NULL;
+    rpc = nc_rpc_getconfig(ds, filter, NC_WD_UNKNOWN, NC_PARAMTYPE_CONST);
+    rc = ncs_rpc(s, rpc, &data);
+    nc_rpc_free(rpc);
+    if (rc != NCS_OK)
+        return rc;
+
+    /* the reply holds <data> as anydata */
+    cfg = data ? lyd_child(data) : NULL;
+    if (cfg && cfg->schema && cfg->schema->nodetype & LYS_ANYDATA)
+        lyd_any_value_str(cfg, xml);
+    else
+        lyd_print_mem(xml, lyd_child(data), LYD_XML, LYD_PRINT_WITHSIBLINGS);
+    if (!*xml)
+        *xml = strdup("");
+    lyd_free_all(data);
+    return NCS_OK;
+}

@@ -1,0 +1,35 @@
+/*
+ * daemon.h - ixfabd: job intake over ZeroMQ, the engine thread, events.
+ *
+ * The main thread owns the sockets: a ROUTER for requests (one JSON
+ * frame in, one JSON frame out) and a PUB for events, plus an inproc
+ * PULL that the engine thread pushes its events into.  It validates each
+ * submitted job against the service model and against the intake state
+ * (the desired state once every accepted job has run), stores it, and
+ * only then answers with the job id and hands the job to the engine.
+ */
+#ifndef IXFAB_DAEMON_H
+#define IXFAB_DAEMON_H
+
+struct daemon_config {
+    const char *inventory;
+    const char *store;
+    const char *listen; /* request endpoint */
+    const char *events; /* event endpoint */
+    const char *datadir;
+    int rpc_timeout_ms;
+};
+
+/* Largest request ixfabd reads. */
+#define DAEMON_MAX_REQUEST (1 << 20)
+
+/*
+ * Runs until SIGINT or SIGTERM.  Returns the process exit status: 0 on a
+ * clean stop, 1 when it could not start.
+ */
+int daemon_run(const struct daemon_config *cfg);
+
+/* Returns 1 if a ZeroMQ endpoint only reaches this host. */
+int daemon_endpoint_local(const char *ep);
+
+#endif

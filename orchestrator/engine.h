@@ -1,0 +1,57 @@
+/*
+ * engine.h - runs accepted jobs against the devices.
+ *
+ * The engine owns the committed desired state, one driver and one
+ * NETCONF session per device, and each device's committed intent.  It
+ * runs jobs one after another in acceptance order.  For each job it
+ * re-checks the changes against the committed state, renders the new
+ * intent of every affected device, and applies the edits as one
+ * transaction: lock the candidate of every device in name order,
+ * discard stale changes, edit, validate; then commit each; then unlock.
+ * A failure before the commits discards every candidate.  A failure
+ * while committing puts the devices that already committed back with
+ * the reverse edit.  Only then is the outcome stored and published.
+ *
+ * All engine functions run on the engine's own thread.
+ */
+#ifndef IXFAB_ENGINE_H
+#define IXFAB_ENGINE_H
+
+#include <jansson.h>
+
+#include "inventory.h"
+#include "job.h"
+#include "store.h"
+
+struct engine;
+
+/* Receives every event (borrowed) the engine publishes. */
+typedef void (*engine_emit_fn)(void *arg, json_t *event);
+
+struct engine_config {
+    const struct inventory *inv;
+    const char *store_path;
+    const char *yang_dir;     /* holds <driver>/ module directories */
+    const char *template_dir; /* holds <driver>/ template directories */
+    int rpc_timeout_ms;
+    engine_emit_fn emit;
+    void *emit_arg;
+};
+
+/*
+ * Opens the engine: store, committed state, drivers and intents.
+ * Returns NULL with the reason logged.
+ */
+struct engine *engine_open(const struct engine_config *cfg);
+void engine_close(struct engine *e);
+
+/* Changes where events go (from the engine's own thread). */
+void engine_set_emit(struct engine *e, engine_emit_fn emit, void *arg);
+
+/*
+ * Runs one job to its end (committed or failed) and records it in the
+ * store.  The job stays owned by the caller.  Returns the final state.
+ */
+enum job_state engine_run(struct engine *e, const struct job *job);
+
+#endif

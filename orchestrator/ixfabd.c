@@ -1,0 +1,90 @@
+/*
+ * ixfabd - the provisioning daemon.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "daemon.h"
+#include "log.h"
+#include "util.h"
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: ixfabd --inventory FILE --store FILE [options]\n"
+               "\n"
+               "  --inventory FILE   devices to configure (inventory.json)\n"
+               "  --store FILE       SQLite store of jobs and state\n"
+               "  --listen EP        request endpoint (tcp://127.0.0.1:7440)\n"
+               "  --events EP        event endpoint (tcp://127.0.0.1:7441)\n"
+               "  --data-dir DIR     where yang/ and templates/ are\n"
+               "  --rpc-timeout MS   time a device has for each RPC (30000)\n"
+               "  --log-level L      error, warning, info or debug (info)\n");
+}
+
+int main(int argc, char **argv)
+{
+    struct daemon_config cfg = {
+        .listen = "tcp://127.0.0.1:7440",
+        .events = "tcp://127.0.0.1:7441",
+        .rpc_timeout_ms = 30000,
+    };
+    static const struct option opts[] = {
+        {"inventory", required_argument, NULL, 'i'},
+        {"store", required_argument, NULL, 's'},
+        {"listen", required_argument, NULL, 'l'},
+        {"events", required_argument, NULL, 'e'},
+        {"data-dir", required_argument, NULL, 'd'},
+        {"rpc-timeout", required_argument, NULL, 't'},
+        {"log-level", required_argument, NULL, 'v'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    int c, level = LOG_LVL_INFO;
+
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'i':
+            cfg.inventory = optarg;
+            break;
+        case 's':
+            cfg.store = optarg;
+            break;
+        case 'l':
+            cfg.listen = optarg;
+            break;
+        case 'e':
+            cfg.events = optarg;
+            break;
+        case 'd':
+            cfg.datadir = optarg;
+            break;
+        case 't':
+            cfg.rpc_timeout_ms = atoi(optarg);
+            break;
+        case 'v':
+            level = log_level_parse(optarg);
+            if (level < 0) {
+                fprintf(stderr, "ixfabd: unknown log level %s\n", optarg);
+                return 64;
+            }
+            break;
+        case 'h':
+            usage(stdout);
+            return 0;
+        default:
+            usage(stderr);
+            return 64;
+        }
+    }
+    if (!cfg.inventory || !cfg.store || optind != argc ||
+        cfg.rpc_timeout_ms <= 0) {
+        usage(stderr);
+        return 64;
+    }
+    if (!cfg.datadir)
+        cfg.datadir = util_datadir();
+    log_init("ixfabd", level);
+    return daemon_run(&cfg);
+}

@@ -1,0 +1,95 @@
+/*
+ * store.h - the durable store: jobs, their steps, the desired state and
+ * each device's committed intent, in one SQLite database in WAL mode.
+ *
+ * Each thread opens its own handle on the same file.  A job is
+ * acknowledged only after store_job_insert() returned, which is after
+ * SQLite synced the write-ahead log.
+ */
+#ifndef IXFAB_STORE_H
+#define IXFAB_STORE_H
+
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "job.h"
+#include "state.h"
+
+struct store;
+
+/*
+ * Opens (and creates, mode 0600) the store at path.  Returns NULL and
+ * logs the reason on failure.
+ */
+struct store *store_open(const char *path);
+void store_close(struct store *s);
+
+/*
+ * Inserts a queued job.  Returns its id (> 0), or -1 on failure.  The
+ * row is durable when this returns.
+ */
+int64_t store_job_insert(struct store *s, const char *key, json_t *body);
+
+/*
+ * Looks a client key up.  Returns the job id and sets *body (new
+ * reference) to the job as submitted, 0 if no job has that key, -1 on
+ * error.
+ */
+int64_t store_job_by_key(struct store *s, const char *key, json_t **body);
+
+/* Sets a job's state; result (may be NULL) is stored as given. */
+int store_job_set_state(struct store *s, int64_t id, enum job_state st,
+                        json_t *result);
+
+/* Appends one step of a job on one device (device may be NULL). */
+int store_job_step(struct store *s, int64_t id, const char *device,
+                   const char *step, const char *detail);
+
+/*
+ * Returns the job record {id, key, state, created, updated, job, result,
+ * steps} as a new reference, or NULL if there is no such job.
+ */
+json_t *store_job_get(struct store *s, int64_t id);
+
+/*
+ * Lists job summaries, newest first.  state may be NULL for all; limit
+ * caps the count.  Returns a new array, or NULL on error.
+ */
+json_t *store_jobs_list(struct store *s, const char *state, int limit);
+
+/*
+ * Returns the ids of jobs in the given state, oldest first, as a new
+ * JSON array.
+ */
+json_t *store_jobs_in_state(struct store *s, enum job_state st);
+
+/*
+ * Returns the ids of jobs not finished yet (queued or running), oldest
+ * first, as a new JSON array.
+ */
+json_t *store_jobs_pending(struct store *s);
+
+/* Returns the job as submitted (new reference) or NULL. */
+json_t *store_job_body(struct store *s, int64_t id);
+
+/* Loads the committed desired state into st.  Returns 0 or -1. */
+int store_state_load(struct store *s, struct state *st);
+
+/*
+ * Loads the committed intent of a device as XML (malloc'd, caller
+ * frees).  Returns 0 with *xml NULL if none was committed yet, -1 on
+ * error.
+ */
+int store_intent_get(struct store *s, const char *device, char **xml);
+
+/*
+ * Commits a job in one SQLite transaction: the objects txn changed as
+ * they are now in st, the new intent of each device in intents
+ * ({device: xml}), and the job's state and result.  Returns 0 or -1.
+ */
+int store_job_commit(struct store *s, int64_t id, const struct state *st,
+                     const struct state_txn *txn, json_t *intents,
+                     json_t *result);
+
+#endif
