@@ -70,7 +70,10 @@ void ncs_thread_init(const char *schema_dir)
 
 void ncs_thread_done(void)
 {
-    nc_client_destroy();
+    /*
+     * libnetconf2 frees a thread's client settings itself when the
+     * thread ends; destroying them here as well would free them twice.
+     */
 }
 
 struct ncs *ncs_new(const struct inv_device *dev, int rpc_timeout_ms)

@@ -151,7 +151,12 @@ static void path_from_ly(const char *lypath, const char *prefix, char *out,
     o = snprintf(out, len, "%s", prefix);
     if (!lypath || o >= len)
         return;
+    /* libyang may wrap the path: Data location "/...", line number 1. */
+    if ((p = strchr(lypath, '"')) && p[1] == '/')
+        lypath = p + 1;
     for (p = lypath; *p && o + 1 < len; p++) {
+        if (!depth && !quote && *p == '"')
+            break; /* the end of a wrapped path */
         if (quote) {
             if (*p == quote)
                 quote = 0;

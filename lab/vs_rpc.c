@@ -1,0 +1,733 @@
+/*
+ * vs_rpc.c - the NETCONF operations of the virtual switch (RFC 6241,
+ * RFC 6022 get-schema): datastore access, locks, commit and confirmed
+ * commit.
+ *
+ * Every handler gets the RPC as a libyang tree and returns a reply that
+ * libnetconf2 sends and frees.  Changes are made on copies of the trees
+ * and swapped in only when the whole operation succeeded.
+ *
+ * Locks: one holder per datastore (a session id).  A lock on candidate
+ * is refused while candidate holds changes another session made; when a
+ * session ends its locks go, and candidate changes made under its lock,
+ * or by it alone, are discarded.
+ *
+ * Confirmed commit (RFC 6241 section 8.4): the first confirmed commit
+ * keeps a copy of running; a confirming commit drops the copy, while a
+ * timeout, cancel-commit, or the end of the issuing session (unless a
+ * persist token was given) restores it.
+ */
+#include "vs_priv.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <libnetconf2/messages_server.h>
+
+#include "filter.h"
+#include "log.h"
+
+#define CONFIRM_TIMEOUT_DEFAULT 600
+
+struct vs_server *vs_rpc_server;
+
+enum vs_dstore { DS_NONE, DS_RUNNING, DS_CANDIDATE, DS_CONFIG };
+
+/* ---------------------------------------------------------- helpers */
+
+static const char *rpc_leaf(const struct lyd_node *rpc, const char *path)
+{
+    struct lyd_node *node;
+
+    if (lyd_find_path(rpc, path, 0, &node))
+        return NULL;
+    return lyd_get_value(node);
+}
+
+static int rpc_has(const struct lyd_node *rpc, const char *path)
+{
+    struct lyd_node *node;
+
+    return !lyd_find_path(rpc, path, 0, &node);
+}
+
+/* Which datastore a source/target container names. */
+static enum vs_dstore rpc_dstore(const struct lyd_node *rpc, const char *which)
+{
+    char path[64];
+
+    snprintf(path, sizeof(path), "%s/running", which);
+    if (rpc_has(rpc, path))
+        return DS_RUNNING;
+    snprintf(path, sizeof(path), "%s/candidate", which);
+    if (rpc_has(rpc, path))
+        return DS_CANDIDATE;
+    snprintf(path, sizeof(path), "%s/config", which);
+    if (rpc_has(rpc, path))
+        return DS_CONFIG;
+    return DS_NONE;
+}
+
+static const char *dstore_name(enum vs_dstore ds)
+{
+    return ds == DS_RUNNING ? "running" : "candidate";
+}
+
+static struct lyd_node **dstore_tree(struct vs_server *srv, enum vs_dstore ds)
+{
+    return ds == DS_RUNNING ? &srv->ds->running : &srv->ds->candidate;
+}
+
+static uint32_t *dstore_lock(struct vs_server *srv, enum vs_dstore ds)
+{
+    return ds == DS_RUNNING ? &srv->lock_run : &srv->lock_cand;
+}
+
+static struct nc_server_reply *reply_err(struct vs_server *srv, NC_ERR tag,
+                                         NC_ERR_TYPE type, const char *msg)
+{
+    return vs_err_reply(vs_err_new(srv->ctx, tag, type, NULL, "%s", msg));
+}
+
+static struct nc_server_reply *reply_unsupported_ds(struct vs_server *srv)
+{
+    return reply_err(srv, NC_ERR_OP_NOT_SUPPORTED, NC_ERR_TYPE_PROT,
+                     "this switch supports only the running and candidate "
+                     "datastores here");
+}
+
+/* in-use with the holder's session id when another session locked ds. */
+static struct nc_server_reply *lock_check(struct vs_server *srv,
+                                          enum vs_dstore ds, uint32_t sid)
+{
+    uint32_t holder = *dstore_lock(srv, ds);
+    struct lyd_node *err;
+
+    if (!holder || holder == sid)
+        return NULL;
+    err = vs_err_new(srv->ctx, NC_ERR_IN_USE, NC_ERR_TYPE_PROT, NULL,
+                     "the %s datastore is locked by session %u",
+                     dstore_name(ds), holder);
+    if (err)
+        nc_err_set_sid(err, holder);
+    return vs_err_reply(err);
+}
+
+static NC_WD_MODE rpc_wd_mode(const struct lyd_node *rpc)
+{
+    const char *wd;
+
+    wd = rpc_leaf(rpc, "ietf-netconf-with-defaults:with-defaults");
+    if (!wd)
+        return NC_WD_EXPLICIT;
+    if (!strcmp(wd, "report-all"))
+        return NC_WD_ALL;
+    if (!strcmp(wd, "report-all-tagged"))
+        return NC_WD_ALL_TAG;
+    if (!strcmp(wd, "trim"))
+        return NC_WD_TRIM;
+    return NC_WD_EXPLICIT;
+}
+
+/* The rpc's output holding the anydata `data`; takes tree. */
+static struct nc_server_reply *reply_data(const struct lyd_node *rpc,
+                                          struct lyd_node *tree, NC_WD_MODE wd)
+{
+    struct lyd_node *out = NULL;
+
+    if (lyd_dup_single(rpc, NULL, 0, &out) ||
+        lyd_new_any(out, NULL, "data", tree, 1, LYD_ANYDATA_DATATREE, 1,
+                    NULL)) {
+        lyd_free_all(tree);
+        lyd_free_tree(out);
+        return NULL;
+    }
+    return nc_server_reply_data(out, wd, NC_PARAMTYPE_FREE);
+}
+
+/* ------------------------------------------------------ get, get-config */
+
+/* State nodes of the OpenConfig interfaces, mirrored from config. */
+static void state_add(struct lyd_node *tree)
+{
+    static const char *leaves[] = {"name",        "type",    "mtu",
+                                   "description", "enabled", NULL};
+    struct lyd_node *ifs = NULL, *ifc, *leaf;
+    const char *enabled;
+    char path[64];
+    uint32_t logopt;
+
+    if (lyd_find_path(tree, "/openconfig-interfaces:interfaces", 0, &ifs))
+        return;
+    /* a profile's state container may lack some of these leaves */
+    logopt = ly_log_options(LY_LOSTORE);
+    LY_LIST_FOR(lyd_child(ifs), ifc)
+    {
+        for (int i = 0; leaves[i]; i++) {
+            snprintf(path, sizeof(path), "config/%s", leaves[i]);
+            if (lyd_find_path(ifc, path, 0, &leaf))
+                continue;
+            snprintf(path, sizeof(path), "state/%s", leaves[i]);
+            lyd_new_path(ifc, NULL, path, lyd_get_value(leaf),
+                         LYD_NEW_PATH_UPDATE, NULL);
+        }
+        enabled = rpc_leaf(ifc, "config/enabled");
+        enabled = (enabled && !strcmp(enabled, "false")) ? "DOWN" : "UP";
+        lyd_new_path(ifc, NULL, "state/admin-status", enabled, 0, NULL);
+        lyd_new_path(ifc, NULL, "state/oper-status", enabled, 0, NULL);
+    }
+    ly_err_clean((struct ly_ctx *)LYD_CTX(tree), NULL);
+    ly_log_options(logopt);
+}
+
+/* Applies the rpc's filter to tree (which it takes). */
+static struct nc_server_reply *reply_filtered(struct vs_server *srv,
+                                              const struct lyd_node *rpc,
+                                              struct lyd_node *tree)
+{
+    struct lyd_node *flt, *out = NULL, *err = NULL;
+    struct lyd_meta *type, *select;
+
+    if (lyd_find_path(rpc, "filter", 0, &flt))
+        return reply_data(rpc, tree, rpc_wd_mode(rpc));
+
+    type = lyd_find_meta(flt->meta, NULL, "ietf-netconf:type");
+    if (type && !strcmp(lyd_get_meta_value(type), "xpath")) {
+        select = lyd_find_meta(flt->meta, NULL, "ietf-netconf:select");
+        if (!select) {
+            lyd_free_all(tree);
+            return vs_err_reply(nc_err(srv->ctx, NC_ERR_MISSING_ATTR,
+                                       NC_ERR_TYPE_PROT, "select", "filter"));
+        }
+        if (vs_filter_xpath(srv->ctx, tree, lyd_get_meta_value(select), &out,
+                            &err)) {
+            lyd_free_all(tree);
+            return vs_err_reply(err);
+        }
+    } else if (type && strcmp(lyd_get_meta_value(type), "subtree")) {
+        lyd_free_all(tree);
+        return vs_err_reply(nc_err(srv->ctx, NC_ERR_BAD_ATTR, NC_ERR_TYPE_PROT,
+                                   "type", "filter"));
+    } else if (vs_filter_subtree(tree, flt, &out)) {
+        lyd_free_all(tree);
+        return NULL;
+    }
+    lyd_free_all(tree);
+    return reply_data(rpc, out, rpc_wd_mode(rpc));
+}
+
+static struct nc_server_reply *rpc_get(struct vs_server *srv,
+                                       const struct lyd_node *rpc)
+{
+    struct lyd_node *tree = NULL;
+
+    if (vs_ds_tree_copy(srv->ds->running, &tree))
+        return NULL;
+    if (tree)
+        state_add(tree);
+    return reply_filtered(srv, rpc, tree);
+}
+
+static struct nc_server_reply *rpc_get_config(struct vs_server *srv,
+                                              const struct lyd_node *rpc)
+{
+    enum vs_dstore ds = rpc_dstore(rpc, "source");
+    struct lyd_node *tree = NULL;
+
+    if (ds != DS_RUNNING && ds != DS_CANDIDATE)
+        return reply_unsupported_ds(srv);
+    if (vs_ds_tree_copy(*dstore_tree(srv, ds), &tree))
+        return NULL;
+    return reply_filtered(srv, rpc, tree);
+}
+
+/* ---------------------------------------------------------- edit-config */
+
+struct edit_args {
+    enum vs_dstore ds;
+    enum vs_op defop;
+    int validate;   /* validate the result before keeping it */
+    int test_only;  /* validate, then throw the result away */
+    int keep_going; /* continue-on-error */
+};
+
+static void edit_args_get(const struct lyd_node *rpc, struct edit_args *a)
+{
+    const char *v;
+
+    a->ds = rpc_dstore(rpc, "target");
+    v = rpc_leaf(rpc, "default-operation");
+    a->defop = !v                      ? VS_OP_MERGE
+               : !strcmp(v, "replace") ? VS_OP_REPLACE
+               : !strcmp(v, "none")    ? VS_OP_NONE
+                                       : VS_OP_MERGE;
+    v = rpc_leaf(rpc, "test-option");
+    a->test_only = v && !strcmp(v, "test-only");
+    /*
+     * An edit to running must leave it valid; candidate may hold an
+     * unfinished configuration and is only validated when asked to.
+     */
+    if (a->ds == DS_RUNNING)
+        a->validate = !v || strcmp(v, "set");
+    else
+        a->validate = v && strcmp(v, "set");
+    v = rpc_leaf(rpc, "error-option");
+    a->keep_going = v && !strcmp(v, "continue-on-error");
+}
+
+/* Applies the edit to a copy of the target; *copy gets the result. */
+static struct nc_server_reply *edit_run(struct vs_server *srv,
+                                        const struct edit_args *a,
+                                        const struct lyd_node *edit,
+                                        struct lyd_node **copy)
+{
+    struct nc_server_reply *reply = NULL;
+    struct lyd_node *err = NULL;
+    int rc;
+
+    *copy = NULL;
+    if (vs_ds_tree_copy(*dstore_tree(srv, a->ds), copy))
+        return NULL;
+    rc =
+        vs_ds_edit_apply(srv->ctx, copy, edit, a->defop, a->keep_going, &reply);
+    if (rc && !a->keep_going)
+        goto fail;
+    if (a->validate && !rc && vs_ds_validate(srv->ctx, copy, &err)) {
+        reply = vs_err_reply(err);
+        goto fail;
+    }
+    return reply;
+
+fail:
+    lyd_free_all(*copy);
+    *copy = NULL;
+    return reply;
+}
+
+/* Makes copy the new content of the edit's target. */
+static void edit_commit(struct vs_server *srv, enum vs_dstore ds,
+                        struct lyd_node *copy, uint32_t sid)
+{
+    struct vs_ds *d = srv->ds;
+
+    lyd_free_all(*dstore_tree(srv, ds));
+    *dstore_tree(srv, ds) = copy;
+    if (ds == DS_CANDIDATE) {
+        if (d->cand_dirty && d->cand_sid != sid)
+            d->cand_sid = 0;
+        else if (!d->cand_dirty)
+            d->cand_sid = sid;
+        d->cand_dirty = 1;
+    } else if (!d->cand_dirty) {
+        vs_ds_cand_reset(d);
+    }
+}
+
+static struct nc_server_reply *
+rpc_edit_config(struct vs_server *srv, const struct lyd_node *rpc, uint32_t sid)
+{
+    struct nc_server_reply *reply;
+    struct lyd_node *config, *edit, *copy, *err = NULL;
+    struct edit_args a;
+
+    edit_args_get(rpc, &a);
+    if (a.ds != DS_RUNNING && a.ds != DS_CANDIDATE)
+        return reply_unsupported_ds(srv);
+    if ((reply = lock_check(srv, a.ds, sid)))
+        return reply;
+    if (lyd_find_path(rpc, "config", 0, &config))
+        return reply_err(srv, NC_ERR_OP_NOT_SUPPORTED, NC_ERR_TYPE_PROT,
+                         "only inline <config> is supported, not <url>");
+
+    edit = vs_ds_edit_parse(srv->ctx, config, &err);
+    if (err)
+        return vs_err_reply(err);
+    reply = edit_run(srv, &a, edit, &copy);
+    lyd_free_all(edit);
+    if (copy && !a.test_only) {
+        edit_commit(srv, a.ds, copy, sid);
+        log_debug("session %u edited %s", sid, dstore_name(a.ds));
+    } else {
+        lyd_free_all(copy);
+    }
+    return reply ? reply : nc_server_reply_ok();
+}
+
+/* ------------------------------------------------------ lock and unlock */
+
+static struct nc_server_reply *lock_denied(struct vs_server *srv,
+                                           uint32_t holder, const char *why)
+{
+    struct lyd_node *err;
+
+    err = nc_err(srv->ctx, NC_ERR_LOCK_DENIED, holder);
+    if (err)
+        nc_err_set_msg(err, why, "en");
+    return vs_err_reply(err);
+}
+
+static struct nc_server_reply *
+rpc_lock(struct vs_server *srv, const struct lyd_node *rpc, uint32_t sid)
+{
+    enum vs_dstore ds = rpc_dstore(rpc, "target");
+    uint32_t *holder;
+    char why[128];
+
+    if (ds != DS_RUNNING && ds != DS_CANDIDATE)
+        return reply_unsupported_ds(srv);
+    holder = dstore_lock(srv, ds);
+    if (*holder) {
+        snprintf(why, sizeof(why), "the %s datastore is locked by session %u",
+                 dstore_name(ds), *holder);
+        return lock_denied(srv, *holder, why);
+    }
+    if (ds == DS_CANDIDATE && srv->ds->cand_dirty && srv->ds->cand_sid != sid) {
+        snprintf(why, sizeof(why),
+                 "candidate holds uncommitted changes of session %u",
+                 srv->ds->cand_sid);
+        return lock_denied(srv, srv->ds->cand_sid, why);
+    }
+    *holder = sid;
+    log_debug("session %u locked %s", sid, dstore_name(ds));
+    return nc_server_reply_ok();
+}
+
+static struct nc_server_reply *
+rpc_unlock(struct vs_server *srv, const struct lyd_node *rpc, uint32_t sid)
+{
+    enum vs_dstore ds = rpc_dstore(rpc, "target");
+    uint32_t *holder;
+
+    if (ds != DS_RUNNING && ds != DS_CANDIDATE)
+        return reply_unsupported_ds(srv);
+    holder = dstore_lock(srv, ds);
+    if (*holder != sid)
+        return reply_err(srv, NC_ERR_OP_FAILED, NC_ERR_TYPE_PROT,
+                         *holder ? "the lock is held by another session"
+                                 : "the datastore is not locked");
+    *holder = 0;
+    log_debug("session %u unlocked %s", sid, dstore_name(ds));
+    return nc_server_reply_ok();
+}
+
+/* ---------------------------------------- validate and discard-changes */
+
+static struct nc_server_reply *rpc_validate(struct vs_server *srv,
+                                            const struct lyd_node *rpc)
+{
+    enum vs_dstore ds = rpc_dstore(rpc, "source");
+    struct lyd_node *tree = NULL, *config, *err = NULL;
+
+    if (ds == DS_CONFIG) {
+        lyd_find_path(rpc, "source/config", 0, &config);
+        tree = vs_ds_edit_parse(srv->ctx, config, &err);
+    } else if (ds == DS_RUNNING || ds == DS_CANDIDATE) {
+        if (vs_ds_tree_copy(*dstore_tree(srv, ds), &tree))
+            return NULL;
+    } else {
+        return reply_unsupported_ds(srv);
+    }
+    if (!err)
+        vs_ds_validate(srv->ctx, &tree, &err);
+    lyd_free_all(tree);
+    return err ? vs_err_reply(err) : nc_server_reply_ok();
+}
+
+static struct nc_server_reply *rpc_discard(struct vs_server *srv, uint32_t sid)
+{
+    struct nc_server_reply *reply;
+
+    if ((reply = lock_check(srv, DS_CANDIDATE, sid)))
+        return reply;
+    if (vs_ds_cand_reset(srv->ds))
+        return NULL;
+    return nc_server_reply_ok();
+}
+
+/* ------------------------------------------------- commit, cancel-commit */
+
+void vs_rpc_confirm_clear(struct vs_confirm *cc)
+{
+    lyd_free_all(cc->backup);
+    free(cc->persist);
+    memset(cc, 0, sizeof(*cc));
+}
+
+/* Puts back the running configuration saved by a confirmed commit. */
+static void confirm_revert(struct vs_server *srv, const char *why)
+{
+    lyd_free_all(srv->ds->running);
+    srv->ds->running = srv->cc.backup;
+    srv->cc.backup = NULL;
+    vs_rpc_confirm_clear(&srv->cc);
+    if (!srv->ds->cand_dirty)
+        vs_ds_cand_reset(srv->ds);
+    log_info("confirmed commit reverted: %s", why);
+}
+
+static void confirm_arm(struct vs_server *srv, const struct lyd_node *rpc,
+                        uint32_t sid)
+{
+    const char *timeout = rpc_leaf(rpc, "confirm-timeout");
+    const char *persist = rpc_leaf(rpc, "persist");
+    unsigned long secs;
+
+    secs = timeout ? strtoul(timeout, NULL, 10) : CONFIRM_TIMEOUT_DEFAULT;
+    clock_gettime(CLOCK_MONOTONIC, &srv->cc.deadline);
+    srv->cc.deadline.tv_sec += secs;
+    srv->cc.sid = sid;
+    if (persist) {
+        free(srv->cc.persist);
+        srv->cc.persist = strdup(persist);
+        if (!srv->cc.persist)
+            log_fatal("%s: out of memory", __func__);
+    }
+    log_info("confirmed commit by session %u, revert in %lu s%s", sid, secs,
+             srv->cc.persist ? " (persistent)" : "");
+}
+
+/*
+ * Checks that this commit (or cancel-commit) may act on the pending
+ * confirmed commit; returns an error reply or NULL.
+ */
+static struct nc_server_reply *confirm_check(struct vs_server *srv,
+                                             const char *persist_id,
+                                             uint32_t sid, int cancel)
+{
+    struct vs_confirm *cc = &srv->cc;
+
+    if (!cc->active) {
+        if (cancel)
+            return reply_err(srv, NC_ERR_OP_FAILED, NC_ERR_TYPE_PROT,
+                             "no confirmed commit is pending");
+        if (persist_id)
+            return reply_err(srv, NC_ERR_INVALID_VALUE, NC_ERR_TYPE_PROT,
+                             "no confirmed commit with that persist-id "
+                             "is pending");
+        return NULL;
+    }
+    if (persist_id) {
+        if (!cc->persist || strcmp(cc->persist, persist_id))
+            return reply_err(srv, NC_ERR_INVALID_VALUE, NC_ERR_TYPE_PROT,
+                             "persist-id does not match the pending "
+                             "confirmed commit");
+        return NULL;
+    }
+    if (cc->persist)
+        return reply_err(srv, NC_ERR_OP_FAILED, NC_ERR_TYPE_PROT,
+                         "the pending confirmed commit is persistent: "
+                         "give its persist-id");
+    if (cc->sid != sid)
+        return reply_err(srv, NC_ERR_OP_FAILED, NC_ERR_TYPE_PROT,
+                         "the pending confirmed commit belongs to another "
+                         "session");
+    return NULL;
+}
+
+static struct nc_server_reply *
+rpc_commit(struct vs_server *srv, const struct lyd_node *rpc, uint32_t sid)
+{
+    int confirmed = rpc_has(rpc, "confirmed");
+    struct nc_server_reply *reply;
+    struct lyd_node *tree = NULL, *err = NULL;
+
+    if ((reply = lock_check(srv, DS_CANDIDATE, sid)) ||
+        (reply = lock_check(srv, DS_RUNNING, sid)) ||
+        (reply = confirm_check(srv, rpc_leaf(rpc, "persist-id"), sid, 0)))
+        return reply;
+
+    if (vs_ds_tree_copy(srv->ds->candidate, &tree))
+        return NULL;
+    if (vs_ds_validate(srv->ctx, &tree, &err)) {
+        lyd_free_all(tree);
+        return vs_err_reply(err);
+    }
+
+    if (confirmed && !srv->cc.active) {
+        srv->cc.active = 1;
+        srv->cc.backup = srv->ds->running;
+        srv->ds->running = NULL;
+    } else if (!confirmed && srv->cc.active) {
+        vs_rpc_confirm_clear(&srv->cc);
+        log_info("confirmed commit confirmed by session %u", sid);
+    }
+    if (confirmed)
+        confirm_arm(srv, rpc, sid);
+    lyd_free_all(srv->ds->running);
+    srv->ds->running = tree;
+    vs_ds_cand_reset(srv->ds);
+    log_info("session %u committed", sid);
+    return nc_server_reply_ok();
+}
+
+static struct nc_server_reply *rpc_cancel_commit(struct vs_server *srv,
+                                                 const struct lyd_node *rpc,
+                                                 uint32_t sid)
+{
+    struct nc_server_reply *reply;
+
+    reply = confirm_check(srv, rpc_leaf(rpc, "persist-id"), sid, 1);
+    if (reply)
+        return reply;
+    confirm_revert(srv, "cancel-commit");
+    return nc_server_reply_ok();
+}
+
+void vs_rpc_timers_check(struct vs_server *srv)
+{
+    struct timespec now;
+
+    if (!srv->cc.active)
+        return;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    if (now.tv_sec > srv->cc.deadline.tv_sec ||
+        (now.tv_sec == srv->cc.deadline.tv_sec &&
+         now.tv_nsec >= srv->cc.deadline.tv_nsec))
+        confirm_revert(srv, "confirm-timeout passed");
+}
+
+/* ------------------------------------------------------------- sessions */
+
+void vs_rpc_session_end(struct vs_server *srv, uint32_t sid)
+{
+    struct vs_ds *ds = srv->ds;
+
+    if (srv->lock_run == sid)
+        srv->lock_run = 0;
+    if (srv->lock_cand == sid || (ds->cand_dirty && ds->cand_sid == sid)) {
+        if (ds->cand_dirty)
+            log_info("discarding candidate changes of session %u", sid);
+        vs_ds_cand_reset(ds);
+    }
+    if (srv->lock_cand == sid)
+        srv->lock_cand = 0;
+    if (srv->cc.active && !srv->cc.persist && srv->cc.sid == sid)
+        confirm_revert(srv, "issuing session ended");
+}
+
+static struct nc_session *session_find(struct vs_server *srv, uint32_t id)
+{
+    struct nc_session *s;
+    uint16_t n = nc_ps_session_count(srv->ps);
+
+    for (uint16_t i = 0; i < n; i++) {
+        s = nc_ps_get_session(srv->ps, i);
+        if (s && nc_session_get_id(s) == id)
+            return s;
+    }
+    return NULL;
+}
+
+static struct nc_server_reply *rpc_kill_session(struct vs_server *srv,
+                                                const struct lyd_node *rpc,
+                                                uint32_t sid)
+{
+    const char *v = rpc_leaf(rpc, "session-id");
+    uint32_t id = v ? (uint32_t)strtoul(v, NULL, 10) : 0;
+    struct nc_session *victim;
+
+    if (id == sid)
+        return reply_err(srv, NC_ERR_INVALID_VALUE, NC_ERR_TYPE_PROT,
+                         "a session cannot kill itself; use close-session");
+    victim = session_find(srv, id);
+    if (!victim)
+        return reply_err(srv, NC_ERR_INVALID_VALUE, NC_ERR_TYPE_PROT,
+                         "no such session");
+    vs_rpc_session_end(srv, id);
+    nc_session_set_term_reason(victim, NC_SESSION_TERM_KILLED);
+    nc_session_set_killed_by(victim, sid);
+    nc_session_set_status(victim, NC_STATUS_INVALID);
+    log_info("session %u killed by session %u", id, sid);
+    return nc_server_reply_ok();
+}
+
+/* ----------------------------------------------------------- get-schema */
+
+static struct nc_server_reply *vs_rpc_get_schema(struct lyd_node *rpc,
+                                                 struct nc_session *session)
+{
+    struct ly_ctx *ctx = vs_rpc_server->ctx;
+    const char *id = rpc_leaf(rpc, "identifier");
+    const char *rev = rpc_leaf(rpc, "version");
+    const char *fmt = rpc_leaf(rpc, "format");
+    const struct lys_module *mod;
+    struct lyd_node *out = NULL;
+    LYS_OUTFORMAT of = LYS_OUT_YANG;
+    char *text = NULL;
+
+    (void)session;
+    if (fmt && strstr(fmt, "yin"))
+        of = LYS_OUT_YIN;
+    else if (fmt && !strstr(fmt, "yang"))
+        return reply_err(vs_rpc_server, NC_ERR_INVALID_VALUE, NC_ERR_TYPE_APP,
+                         "format not supported");
+    mod = (rev && *rev) ? ly_ctx_get_module(ctx, id, rev)
+                        : ly_ctx_get_module_latest(ctx, id);
+    if (!mod)
+        return reply_err(vs_rpc_server, NC_ERR_INVALID_VALUE, NC_ERR_TYPE_APP,
+                         "no such schema");
+    if (lys_print_mem(&text, mod, of, 0) ||
+        lyd_dup_single(rpc, NULL, 0, &out) ||
+        lyd_new_any(out, NULL, "data", text, 0, LYD_ANYDATA_STRING, 1, NULL)) {
+        free(text);
+        lyd_free_tree(out);
+        return NULL;
+    }
+    free(text);
+    return nc_server_reply_data(out, NC_WD_EXPLICIT, NC_PARAMTYPE_FREE);
+}
+
+/* ----------------------------------------------------------- dispatcher */
+
+static struct nc_server_reply *vs_rpc_dispatch(struct lyd_node *rpc,
+                                               struct nc_session *session)
+{
+    struct vs_server *srv = vs_rpc_server;
+    uint32_t sid = nc_session_get_id(session);
+    const char *name = rpc->schema->name;
+    struct nc_server_reply *reply;
+
+    log_debug("session %u: %s", sid, name);
+    if (strcmp(rpc->schema->module->name, "ietf-netconf"))
+        return reply_err(srv, NC_ERR_OP_NOT_SUPPORTED, NC_ERR_TYPE_PROT,
+                         "operation not supported by this switch");
+    if (!strcmp(name, "get"))
+        reply = rpc_get(srv, rpc);
+    else if (!strcmp(name, "get-config"))
+        reply = rpc_get_config(srv, rpc);
+    else if (!strcmp(name, "edit-config"))
+        reply = rpc_edit_config(srv, rpc, sid);
+    else if (!strcmp(name, "lock"))
+        reply = rpc_lock(srv, rpc, sid);
+    else if (!strcmp(name, "unlock"))
+        reply = rpc_unlock(srv, rpc, sid);
+    else if (!strcmp(name, "validate"))
+        reply = rpc_validate(srv, rpc);
+    else if (!strcmp(name, "discard-changes"))
+        reply = rpc_discard(srv, sid);
+    else if (!strcmp(name, "commit"))
+        reply = rpc_commit(srv, rpc, sid);
+    else if (!strcmp(name, "cancel-commit"))
+        reply = rpc_cancel_commit(srv, rpc, sid);
+    else if (!strcmp(name, "kill-session"))
+        reply = rpc_kill_session(srv, rpc, sid);
+    else
+        return reply_err(srv, NC_ERR_OP_NOT_SUPPORTED, NC_ERR_TYPE_PROT,
+                         "operation not supported by this switch");
+    if (!reply)
+        reply = reply_err(srv, NC_ERR_OP_FAILED, NC_ERR_TYPE_APP,
+                          "internal error in the switch");
+    return reply;
+}
+
+void vs_rpc_install(struct vs_server *srv)
+{
+    const struct lysc_node *node;
+
+    vs_rpc_server = srv;
+    node =
+        lys_find_path(srv->ctx, NULL, "/ietf-netconf-monitoring:get-schema", 0);
+    if (node)
+        ((struct lysc_node *)node)->priv = (void *)vs_rpc_get_schema;
+    nc_set_global_rpc_clb(vs_rpc_dispatch);
+}
