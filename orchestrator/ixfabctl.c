@@ -186,7 +186,7 @@ static int print_job(struct ctl *c, json_t *job)
 
 static int cmd_job(struct ctl *c, int argc, char **argv)
 {
-    json_t *reply;
+    json_t *reply, *req;
     char *end;
     long long id;
     int rc;
@@ -200,7 +200,9 @@ static int cmd_job(struct ctl *c, int argc, char **argv)
         fprintf(stderr, "ixfabctl: \"%s\" is not a job number\n", argv[1]);
         return EXIT_USAGE;
     }
-    reply = request(c, json_pack("{s:s, s:I}", "op", "job", "id", id));
+    req = json_pack("{s:s, s:I}", "op", "job", "id", id);
+    reply = request(c, req);
+    json_decref(req);
     if (!reply)
         return EXIT_UNREACHABLE;
     rc = json_is_true(json_object_get(reply, "ok"))
@@ -287,10 +289,12 @@ static int final_state(const char *state)
 /* Asks for the job; returns its exit code once it has ended, else -1. */
 static int poll_job(struct ctl *c, json_int_t id, int show)
 {
-    json_t *reply = request(c, json_pack("{s:s, s:I}", "op", "job", "id", id));
+    json_t *req = json_pack("{s:s, s:I}", "op", "job", "id", id);
+    json_t *reply = request(c, req);
     json_t *job = json_object_get(reply, "job");
     int rc;
 
+    json_decref(req);
     if (!reply)
         return EXIT_UNREACHABLE;
     rc = final_state(str(job, "state"));

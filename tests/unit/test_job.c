@@ -4,6 +4,7 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -80,6 +81,7 @@ static void test_sample_parses_and_normalises(void **st)
     json_t *errs;
     struct job *job = parse(sample, &errs);
     json_t *vc;
+    char *text;
 
     (void)st;
     assert_non_null(job);
@@ -88,7 +90,9 @@ static void test_sample_parses_and_normalises(void **st)
     assert_int_equal(job->changes[0].kind, KIND_CONNECTION);
     /* ignored members are dropped from the object, kept in the body */
     assert_null(json_object_get(job->changes[0].object, "external_ref"));
-    assert_non_null(strstr(json_dumps(job->body, 0), "crm-1"));
+    text = json_dumps(job->body, 0);
+    assert_non_null(strstr(text, "crm-1"));
+    free(text);
     /* defaults are filled in, nulls dropped */
     vc = json_object_get(job->changes[2].object, "vlan_config");
     assert_string_equal(
@@ -129,9 +133,8 @@ static void test_unknown_kind(void **st)
 static void test_unknown_member_refused(void **st)
 {
     json_t *errs;
-    struct job *job =
-        parse(variant("\"speed\": 20000", "\"speed\": 20000, \"colour\": 1"),
-              &errs);
+    struct job *job = parse(
+        variant("\"speed\": 20000", "\"speed\": 20000, \"colour\": 1"), &errs);
 
     (void)st;
     assert_null(job);
@@ -150,18 +153,17 @@ static void test_member_of_other_type_refused(void **st)
 
     (void)st;
     assert_null(job);
-    assert_string_equal(err_field(errs, 0, "path"),
-                        "/changes/2/object/role");
+    assert_string_equal(err_field(errs, 0, "path"), "/changes/2/object/role");
     json_decref(errs);
 }
 
 static void test_standalone_two_ports(void **st)
 {
     json_t *errs;
-    struct job *job = parse(
-        variant("\"mode\": \"lag_lacp\", \"lacp_timeout\": \"fast\"",
-                "\"mode\": \"standalone\""),
-        &errs);
+    struct job *job =
+        parse(variant("\"mode\": \"lag_lacp\", \"lacp_timeout\": \"fast\"",
+                      "\"mode\": \"standalone\""),
+              &errs);
 
     (void)st;
     assert_null(job);
@@ -207,10 +209,10 @@ static void test_state_accepts_sample_once(void **st)
     assert_int_equal(apply_text(s, sample, &errs), 0);
     json_decref(errs);
     assert_non_null(state_get(s, KIND_NSC, "nsc-a"));
-    assert_int_equal(json_integer_value(json_object_get(
-                         state_get(s, KIND_CONNECTION, "con-a"),
-                         STATE_LAG_MEMBER)),
-                     1);
+    assert_int_equal(
+        json_integer_value(json_object_get(
+            state_get(s, KIND_CONNECTION, "con-a"), STATE_LAG_MEMBER)),
+        1);
 
     /* the same again: every id exists */
     assert_int_equal(apply_text(s, sample, &errs), -1);
@@ -311,10 +313,8 @@ static void test_state_multicast_mac(void **st)
     json_t *errs;
 
     (void)st;
-    assert_int_equal(
-        apply_text(s, variant("42:23:bc", "01:00:5e"), &errs), -1);
-    assert_string_equal(err_field(errs, 0, "path"),
-                        "/changes/2/object/macs/0");
+    assert_int_equal(apply_text(s, variant("42:23:bc", "01:00:5e"), &errs), -1);
+    assert_string_equal(err_field(errs, 0, "path"), "/changes/2/object/macs/0");
     json_decref(errs);
     assert_int_equal(json_object_size(s->objs[KIND_CONNECTION]), 0);
     state_free(s);
