@@ -226,7 +226,7 @@ static json_t *reply_errors(json_t *errs)
 static json_t *op_submit_existing(struct daemon *d, json_t *req, int64_t id,
                                   json_t *prev)
 {
-    json_t *rec;
+    json_t *rec, *reply;
 
     if (!json_equal(json_object_get(prev, "changes"),
                     json_object_get(req, "changes")))
@@ -236,8 +236,10 @@ static json_t *op_submit_existing(struct daemon *d, json_t *req, int64_t id,
                            json_string_value(json_object_get(req, "key")),
                            (long long)id);
     rec = store_job_get(d->store, id);
-    return json_pack("{s:b, s:I, s:O, s:b}", "ok", 1, "id", (json_int_t)id,
-                     "state", json_object_get(rec, "state"), "existing", 1);
+    reply = json_pack("{s:b, s:I, s:O, s:b}", "ok", 1, "id", (json_int_t)id,
+                      "state", json_object_get(rec, "state"), "existing", 1);
+    json_decref(rec);
+    return reply;
 }
 
 static json_t *op_submit(struct daemon *d, json_t *req)
