@@ -417,36 +417,6 @@ cleanup:
     return rc;
 }
 
-static int cmd_lab(int argc, char **argv)
-{
-    const char *dir = NULL, *profile = "openconfig";
-    int n = 3;
-
-    if (argc < 2)
-        goto usage;
-    for (int a = 2; a < argc; a++) {
-        if (!strcmp(argv[a], "--dir") && a + 1 < argc)
-            dir = argv[++a];
-        else if (!strcmp(argv[a], "--switches") && a + 1 < argc)
-            n = atoi(argv[++a]);
-        else if (!strcmp(argv[a], "--profile") && a + 1 < argc)
-            profile = argv[++a];
-        else
-            goto usage;
-    }
-    if (!dir || n < 1 || n > 256)
-        goto usage;
-    if (!strcmp(argv[1], "up"))
-        return lab_up(dir, n, profile) ? 1 : 0;
-    if (!strcmp(argv[1], "down"))
-        return lab_down(dir) ? 1 : 0;
-usage:
-    fprintf(stderr, "ixfabctl: usage: ixfabctl lab up --dir DIR "
-                    "[--switches N] [--profile openconfig]\n"
-                    "       ixfabctl lab down --dir DIR\n");
-    return EXIT_USAGE;
-}
-
 int main(int argc, char **argv)
 {
     struct ctl c = {.timeout_ms = 10000};
@@ -488,7 +458,7 @@ int main(int argc, char **argv)
             argc--, b--;
         }
     if (!strcmp(argv[a], "lab"))
-        return cmd_lab(argc - a, argv + a);
+        return lab_main(argc - a, argv + a);
 
     c.zctx = zmq_ctx_new();
     if (!strcmp(argv[a], "submit"))
