@@ -71,8 +71,7 @@ static void test_template_must_fit_schema(void **st)
     char err[512];
 
     (void)st;
-    assert_int_equal(drv_template(oc, "lag.xml", vars, &tree, err,
-                                  sizeof(err)),
+    assert_int_equal(drv_template(oc, "lag.xml", vars, &tree, err, sizeof(err)),
                      -1);
     assert_non_null(strstr(err, "lag.xml"));
     assert_null(tree);
@@ -108,8 +107,8 @@ static void test_unsupported_vlan_type_is_an_error(void **st)
 
     (void)st;
     json_object_set_new(
-        json_object_get(json_array_get(items, 1), "vlan_config"),
-        "vlan_type", json_string("qinq"));
+        json_object_get(json_array_get(items, 1), "vlan_config"), "vlan_type",
+        json_string("qinq"));
     assert_int_equal(drv_render(oc, items, &tree, err, sizeof(err)), -1);
     assert_non_null(strstr(err, "qinq"));
     json_decref(items);
