@@ -12,42 +12,30 @@
 
 #include "log.h"
 
-/* The device being connected by this thread, for the host-key check. */
-static __thread struct ncs *ncs_connecting;
-
 /*
  * Accepts the server only if its host key is in the device's known_hosts
- * file; never asks and never learns keys on its own.
+ * file; never asks and never learns keys on its own.  Returns 0 or -1
+ * with s->err set.
  */
-static int ncs_hostkey_check(const char *hostname, ssh_session ssh, void *priv)
+static int ncs_hostkey_check(struct ncs *s, ssh_session ssh)
 {
-    struct ncs *s = ncs_connecting;
-    enum ssh_known_hosts_e known;
-
-    (void)priv;
-    if (!s)
-        return -1;
-    if (ssh_options_set(ssh, SSH_OPTIONS_KNOWNHOSTS, s->dev->known_hosts) < 0) {
-        snprintf(s->err, sizeof(s->err), "cannot use known_hosts file %s",
-                 s->dev->known_hosts);
-        return -1;
-    }
-    known = ssh_session_is_known_server(ssh);
-    switch (known) {
+    switch (ssh_session_is_known_server(ssh)) {
     case SSH_KNOWN_HOSTS_OK:
         return 0;
     case SSH_KNOWN_HOSTS_CHANGED:
     case SSH_KNOWN_HOSTS_OTHER:
         snprintf(s->err, sizeof(s->err),
-                 "host key of %s (%s) does not match %s: refusing to "
+                 "host key of %s (%s:%u) does not match %s: refusing to "
                  "connect",
-                 s->dev->name, hostname, s->dev->known_hosts);
+                 s->dev->name, s->dev->address, s->dev->port,
+                 s->dev->known_hosts);
         return -1;
     case SSH_KNOWN_HOSTS_NOT_FOUND:
     case SSH_KNOWN_HOSTS_UNKNOWN:
         snprintf(s->err, sizeof(s->err),
-                 "host key of %s (%s) is not in %s: refusing to connect",
-                 s->dev->name, hostname, s->dev->known_hosts);
+                 "host key of %s (%s:%u) is not in %s: refusing to connect",
+                 s->dev->name, s->dev->address, s->dev->port,
+                 s->dev->known_hosts);
         return -1;
     default:
         snprintf(s->err, sizeof(s->err),
@@ -57,15 +45,71 @@ static int ncs_hostkey_check(const char *hostname, ssh_session ssh, void *priv)
     }
 }
 
+/* Opens and authenticates the SSH session; returns it or NULL. */
+static ssh_session ncs_ssh_open(struct ncs *s)
+{
+    long secs = s->connect_timeout_ms / 1000;
+    long usecs = (s->connect_timeout_ms % 1000) * 1000;
+    unsigned int port = s->dev->port;
+    ssh_session ssh = ssh_new();
+    ssh_key key = NULL;
+
+    if (!ssh) {
+        snprintf(s->err, sizeof(s->err), "out of memory");
+        return NULL;
+    }
+    ssh_options_set(ssh, SSH_OPTIONS_HOST, s->dev->address);
+    ssh_options_set(ssh, SSH_OPTIONS_PORT, &port);
+    ssh_options_set(ssh, SSH_OPTIONS_USER, s->dev->username);
+    ssh_options_set(ssh, SSH_OPTIONS_TIMEOUT, &secs);
+    ssh_options_set(ssh, SSH_OPTIONS_TIMEOUT_USEC, &usecs);
+    ssh_options_set(ssh, SSH_OPTIONS_KNOWNHOSTS, s->dev->known_hosts);
+    ssh_options_set(ssh, SSH_OPTIONS_GLOBAL_KNOWNHOSTS, "/dev/null");
+    ssh_options_set(ssh, SSH_OPTIONS_PROCESS_CONFIG, &(int){0});
+    ssh_options_set(ssh, SSH_OPTIONS_PUBLICKEY_ACCEPTED_TYPES,
+                    "ssh-ed25519,ecdsa-sha2-nistp256,ecdsa-sha2-nistp384,"
+                    "ecdsa-sha2-nistp521,rsa-sha2-512,rsa-sha2-256");
+
+    if (ssh_connect(ssh) != SSH_OK) {
+        snprintf(s->err, sizeof(s->err), "cannot reach %s at %s:%u: %s",
+                 s->dev->name, s->dev->address, s->dev->port,
+                 ssh_get_error(ssh));
+        goto fail;
+    }
+    if (ncs_hostkey_check(s, ssh))
+        goto fail;
+    if (ssh_pki_import_privkey_file(s->dev->key, NULL, NULL, NULL, &key) !=
+        SSH_OK) {
+        snprintf(s->err, sizeof(s->err), "cannot read the private key %s",
+                 s->dev->key);
+        goto fail;
+    }
+    /*
+     * Asking for "none" first makes libssh wait for the server's list of
+     * signature algorithms, so that an RSA key signs with SHA-2 and not
+     * with SHA-1, which servers refuse.
+     */
+    ssh_userauth_none(ssh, NULL);
+    if (ssh_userauth_publickey(ssh, NULL, key) != SSH_AUTH_SUCCESS) {
+        snprintf(s->err, sizeof(s->err), "%s refused the key %s for user %s",
+                 s->dev->name, s->dev->key, s->dev->username);
+        goto fail;
+    }
+    ssh_key_free(key);
+    return ssh;
+
+fail:
+    ssh_key_free(key);
+    ssh_disconnect(ssh);
+    ssh_free(ssh);
+    return NULL;
+}
+
 void ncs_thread_init(const char *schema_dir)
 {
     nc_client_init();
     if (schema_dir)
         nc_client_set_schema_searchpath(schema_dir);
-    nc_client_ssh_set_auth_hostkey_check_clb(ncs_hostkey_check, NULL);
-    nc_client_ssh_set_auth_pref(NC_SSH_AUTH_PUBLICKEY, 10);
-    nc_client_ssh_set_auth_pref(NC_SSH_AUTH_PASSWORD, -1);
-    nc_client_ssh_set_auth_pref(NC_SSH_AUTH_INTERACTIVE, -1);
 }
 
 void ncs_thread_done(void)
@@ -82,6 +126,7 @@ struct ncs *ncs_new(const struct inv_device *dev, int rpc_timeout_ms)
 
     s->dev = dev;
     s->rpc_timeout_ms = rpc_timeout_ms;
+    s->connect_timeout_ms = rpc_timeout_ms;
     return s;
 }
 
@@ -104,33 +149,30 @@ void ncs_disconnect(struct ncs *s)
 
 enum ncs_rc ncs_connect(struct ncs *s)
 {
-    char pub[4096];
+    ssh_session ssh;
 
     if (s->session && nc_session_get_status(s->session) == NC_STATUS_RUNNING)
         return NCS_OK;
     ncs_disconnect(s);
 
     s->err[0] = '\0';
-    snprintf(pub, sizeof(pub), "%s.pub", s->dev->key);
-    while (nc_client_ssh_get_keypair_count() > 0)
-        nc_client_ssh_del_keypair(0);
-    if (nc_client_ssh_add_keypair(pub, s->dev->key)) {
-        snprintf(s->err, sizeof(s->err), "cannot use key pair %.512s", pub);
+    ssh = ncs_ssh_open(s);
+    if (!ssh)
         return NCS_TRANSPORT;
-    }
-    nc_client_ssh_set_username(s->dev->username);
-
-    ncs_connecting = s;
-    s->session = nc_connect_ssh(s->dev->address, s->dev->port, NULL);
-    ncs_connecting = NULL;
+    /* libnetconf2 owns and frees the SSH session from here on */
+    s->session = nc_connect_libssh(ssh, NULL);
     if (!s->session) {
-        if (!s->err[0])
-            snprintf(s->err, sizeof(s->err),
-                     "cannot open a NETCONF session to %s:%u", s->dev->address,
-                     s->dev->port);
+        snprintf(s->err, sizeof(s->err),
+                 "%s accepted SSH but no NETCONF session could be opened",
+                 s->dev->name);
         return NCS_TRANSPORT;
     }
     return NCS_OK;
+}
+
+int ncs_has_capability(const struct ncs *s, const char *uri)
+{
+    return s->session && nc_session_cpblt(s->session, uri) != NULL;
 }
 
 const struct ly_ctx *ncs_ctx(const struct ncs *s)
@@ -155,17 +197,28 @@ static void ncs_errors(struct ncs *s, const struct lyd_node *envp)
     size_t o = 0;
 
     s->err[0] = '\0';
+    s->err_tag[0] = '\0';
     for (e = lyd_child(envp); e && o < sizeof(s->err); e = e->next) {
-        const char *tag, *msg, *path;
+        const char *tag, *msg, *path, *holder;
+        const struct lyd_node *info;
 
         if (strcmp(LYD_NAME(e), "rpc-error"))
             continue;
         tag = child_text(e, "error-tag");
         msg = child_text(e, "error-message");
         path = child_text(e, "error-path");
-        o += snprintf(s->err + o, sizeof(s->err) - o, "%s%s%s%s%s%s",
+        holder = NULL;
+        for (info = lyd_child(e); info; info = info->next)
+            if (!strcmp(LYD_NAME(info), "error-info"))
+                holder = child_text(info, "session-id");
+        o += snprintf(s->err + o, sizeof(s->err) - o, "%s%s%s%s%s%s%s%s",
                       o ? "; " : "", tag ? tag : "error", msg ? ": " : "",
-                      msg ? msg : "", path ? " at " : "", path ? path : "");
+                      msg ? msg : "", path ? " at " : "", path ? path : "",
+                      holder ? " (held by session " : "", holder ? holder : "");
+        if (holder && o < sizeof(s->err))
+            o += snprintf(s->err + o, sizeof(s->err) - o, ")");
+        if (tag && o < sizeof(s->err))
+            snprintf(s->err_tag, sizeof(s->err_tag), "%s", tag);
     }
     if (!s->err[0])
         snprintf(s->err, sizeof(s->err), "the device refused the request");
@@ -301,4 +354,22 @@ enum ncs_rc ncs_get_config(struct ncs *s, NC_DATASTORE ds, const char *filter,
         *xml = strdup("");
     lyd_free_all(data);
     return NCS_OK;
+}
+
+enum ncs_rc ncs_commit_confirmed(struct ncs *s, uint32_t timeout_s,
+                                 const char *persist)
+{
+    return ncs_simple(
+        s, nc_rpc_commit(1, timeout_s, persist, NULL, NC_PARAMTYPE_CONST));
+}
+
+enum ncs_rc ncs_confirm(struct ncs *s, const char *persist_id)
+{
+    return ncs_simple(
+        s, nc_rpc_commit(0, 0, NULL, persist_id, NC_PARAMTYPE_CONST));
+}
+
+enum ncs_rc ncs_cancel_commit(struct ncs *s, const char *persist_id)
+{
+    return ncs_simple(s, nc_rpc_cancel(persist_id, NC_PARAMTYPE_CONST));
 }

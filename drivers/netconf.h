@@ -11,6 +11,7 @@
 #define IXFAB_NETCONF_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include <libnetconf2/netconf.h>
 #include <libnetconf2/session_client.h>
@@ -28,7 +29,9 @@ struct ncs {
     const struct inv_device *dev; /* borrowed */
     struct nc_session *session;
     int rpc_timeout_ms;
-    char err[1024]; /* last error, for the job record */
+    int connect_timeout_ms;
+    char err[1024];   /* last error, for the job record */
+    char err_tag[64]; /* error-tag of the last rpc-error */
 };
 
 /* Prepares the calling thread; schema_dir is searched before get-schema. */
@@ -40,9 +43,9 @@ struct ncs *ncs_new(const struct inv_device *dev, int rpc_timeout_ms);
 void ncs_free(struct ncs *s);
 
 /*
- * Connects if not connected: SSH with the device's key, host key checked
- * against the device's known_hosts file.  Returns NCS_OK or
- * NCS_TRANSPORT with s->err set.
+ * Connects if not connected, within s->connect_timeout_ms: SSH with the
+ * device's key, host key checked against the device's known_hosts file
+ * (never learned).  Returns NCS_OK or NCS_TRANSPORT with s->err set.
  */
 enum ncs_rc ncs_connect(struct ncs *s);
 
@@ -62,6 +65,20 @@ enum ncs_rc ncs_unlock(struct ncs *s, NC_DATASTORE ds);
 enum ncs_rc ncs_discard(struct ncs *s);
 enum ncs_rc ncs_validate(struct ncs *s, NC_DATASTORE ds);
 enum ncs_rc ncs_commit(struct ncs *s);
+
+/*
+ * Confirmed commit (RFC 6241 8.4): the device reverts by itself unless
+ * a confirming commit with persist_id arrives within timeout_s.
+ */
+enum ncs_rc ncs_commit_confirmed(struct ncs *s, uint32_t timeout_s,
+                                 const char *persist);
+/* The confirming commit, from this or any later session. */
+enum ncs_rc ncs_confirm(struct ncs *s, const char *persist_id);
+/* Cancels a pending confirmed commit: the device reverts now. */
+enum ncs_rc ncs_cancel_commit(struct ncs *s, const char *persist_id);
+
+/* Returns 1 if the connected device announced the capability. */
+int ncs_has_capability(const struct ncs *s, const char *uri);
 
 /* Sends edit-config with the XML content of <config> to ds. */
 enum ncs_rc ncs_edit(struct ncs *s, NC_DATASTORE ds, const char *xml);

@@ -321,6 +321,137 @@ static json_t *op_jobs(struct daemon *d, json_t *req)
     return json_pack("{s:b, s:o}", "ok", 1, "jobs", list);
 }
 
+static int job_id_arg(json_t *req, json_int_t *id)
+{
+    json_t *v = json_object_get(req, "id");
+
+    if (!json_is_integer(v))
+        return -1;
+    *id = json_integer_value(v);
+    return 0;
+}
+
+static void publish(struct daemon *d, json_int_t id, const char *state,
+                    const char *detail)
+{
+    json_t *ev = json_pack("{s:I, s:s, s:s}", "job", id, "state", state,
+                           "detail", detail);
+    char *text = json_dumps(ev, JSON_COMPACT);
+
+    zmq_send(d->pub, "job", 3, ZMQ_SNDMORE);
+    zmq_send(d->pub, text, strlen(text), 0);
+    free(text);
+    json_decref(ev);
+}
+
+static json_t *op_replay(struct daemon *d, json_t *req)
+{
+    json_t *errs = json_array(), *body = NULL, *rec = NULL, *reply;
+    struct job *job = NULL;
+    struct state_txn txn;
+    json_int_t id;
+
+    state_txn_init(&txn);
+    if (job_id_arg(req, &id)) {
+        reply = reply_error("invalid", "/id", "\"id\" must be a job number");
+        goto cleanup;
+    }
+    rec = store_job_get(d->store, id);
+    if (!rec) {
+        reply = reply_error("not_found", "/id", "no job %lld", (long long)id);
+        goto cleanup;
+    }
+    if (strcmp(json_string_value(json_object_get(rec, "state")), "failed") &&
+        strcmp(json_string_value(json_object_get(rec, "state")), "cancelled")) {
+        reply = reply_error("conflict", "/id",
+                            "job %lld is %s; only failed or cancelled jobs "
+                            "can be replayed",
+                            (long long)id,
+                            json_string_value(json_object_get(rec, "state")));
+        goto cleanup;
+    }
+    /* checked again against the desired state as it is now */
+    body = store_job_body(d->store, id);
+    if (!body || job_parse(d->model, body, &job, errs) ||
+        state_apply_job(d->intake, job, &txn, errs)) {
+        reply = reply_errors(errs);
+        goto cleanup;
+    }
+    if (store_job_replay(d->store, id)) {
+        state_txn_rollback(d->intake, &txn);
+        reply = reply_error("internal", NULL, "the store refused the replay");
+        goto cleanup;
+    }
+    job->id = id;
+    log_info("job %lld replayed", (long long)id);
+    queue_push(d, job);
+    job = NULL;
+    publish(d, id, "queued", "replayed");
+    reply = json_pack("{s:b, s:I, s:s}", "ok", 1, "id", id, "state", "queued");
+
+cleanup:
+    state_txn_done(&txn);
+    job_free(job);
+    json_decref(body);
+    json_decref(rec);
+    json_decref(errs);
+    return reply;
+}
+
+/* Takes a queued job out of the engine's queue; returns 1 if found. */
+static int queue_remove(struct daemon *d, json_int_t id)
+{
+    struct qitem **pp, *it;
+    int found = 0;
+
+    pthread_mutex_lock(&d->mu);
+    for (pp = &d->head; *pp; pp = &(*pp)->next) {
+        if ((*pp)->job->id != id)
+            continue;
+        it = *pp;
+        *pp = it->next;
+        if (d->tail == it) {
+            d->tail = NULL;
+            for (struct qitem *t = d->head; t; t = t->next)
+                d->tail = t;
+        }
+        job_free(it->job);
+        free(it);
+        found = 1;
+        break;
+    }
+    pthread_mutex_unlock(&d->mu);
+    return found;
+}
+
+static json_t *op_cancel(struct daemon *d, json_t *req)
+{
+    json_t *rec;
+    json_int_t id;
+    char state[32];
+
+    if (job_id_arg(req, &id))
+        return reply_error("invalid", "/id", "\"id\" must be a job number");
+    if (!queue_remove(d, id) || store_job_cancel(d->store, id)) {
+        rec = store_job_get(d->store, id);
+        if (!rec)
+            return reply_error("not_found", "/id", "no job %lld",
+                               (long long)id);
+        snprintf(state, sizeof(state), "%s",
+                 json_string_value(json_object_get(rec, "state")));
+        json_decref(rec);
+        return reply_error("conflict", "/id",
+                           "job %lld is %s; only queued jobs can be "
+                           "cancelled",
+                           (long long)id, state);
+    }
+    log_info("job %lld cancelled", (long long)id);
+    intake_rebuild(d, 0);
+    publish(d, id, "cancelled", "cancelled by request");
+    return json_pack("{s:b, s:I, s:s}", "ok", 1, "id", id, "state",
+                     "cancelled");
+}
+
 static json_t *dispatch(struct daemon *d, const char *text, size_t len)
 {
     json_error_t jerr;
@@ -346,6 +477,10 @@ static json_t *dispatch(struct daemon *d, const char *text, size_t len)
         reply = op_job(d, req);
     else if (!strcmp(op, "jobs"))
         reply = op_jobs(d, req);
+    else if (!strcmp(op, "replay"))
+        reply = op_replay(d, req);
+    else if (!strcmp(op, "cancel"))
+        reply = op_cancel(d, req);
     else
         reply = reply_error("unsupported", "/op", "unknown op \"%s\"", op);
     json_decref(req);
@@ -460,6 +595,42 @@ static void sockets_close(struct daemon *d)
         zmq_ctx_term(d->zctx);
 }
 
+/*
+ * Finishes or undoes every transaction a previous run left open, before
+ * any new work is accepted.
+ */
+static int daemon_recover(struct daemon *d)
+{
+    struct store *s = engine_store(d->engine);
+    json_t *rows = store_txns_open(s), *row, *errs = json_array();
+    size_t i;
+
+    if (json_array_size(rows))
+        ncs_thread_init(NULL);
+    json_array_foreach(rows, i, row)
+    {
+        json_int_t id = json_integer_value(json_object_get(row, "job"));
+        json_t *body = store_job_body(s, id);
+        struct job *job = NULL;
+
+        if (!body || job_parse(d->model, body, &job, errs)) {
+            log_err("recovery: job %lld cannot be read back; marking it "
+                    "failed",
+                    (long long)id);
+            store_job_close(s, id, JOB_FAILED, NULL);
+        } else {
+            job->id = id;
+            engine_recover(d->engine, job, row);
+        }
+        job_free(job);
+        json_decref(body);
+        json_array_clear(errs);
+    }
+    json_decref(rows);
+    json_decref(errs);
+    return 0;
+}
+
 static int daemon_open(struct daemon *d)
 {
     struct engine_config ec = {0};
@@ -482,10 +653,17 @@ static int daemon_open(struct daemon *d)
     ec.yang_dir = d->yang_dir;
     ec.template_dir = d->template_dir;
     ec.rpc_timeout_ms = d->cfg->rpc_timeout_ms;
+    ec.connect_timeout_ms = d->cfg->connect_timeout_ms;
+    ec.job_timeout_ms = d->cfg->job_timeout_ms;
+    ec.confirm_timeout_s = d->cfg->confirm_timeout_s;
+    ec.lock_attempts = d->cfg->lock_attempts;
+    ec.lock_backoff_ms = d->cfg->lock_backoff_ms;
     d->engine = engine_open(&ec);
     if (!d->engine)
         return -1;
 
+    if (daemon_recover(d))
+        return -1;
     /* jobs a previous run accepted but did not finish run again */
     return intake_rebuild(d, 1);
 }

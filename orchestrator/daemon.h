@@ -18,6 +18,11 @@ struct daemon_config {
     const char *events; /* event endpoint */
     const char *datadir;
     int rpc_timeout_ms;
+    int connect_timeout_ms;
+    int job_timeout_ms;
+    int confirm_timeout_s;
+    int lock_attempts;
+    int lock_backoff_ms;
 };
 
 /* Largest request ixfabd reads. */

@@ -14,6 +14,7 @@
 #include "netconf.h"
 #include "planner.h"
 #include "state.h"
+#include "txn.h"
 
 struct device {
     const struct inv_device *inv;
@@ -30,6 +31,7 @@ struct engine {
     size_t ndrivers;
     struct device *devs;
     size_t ndevs;
+    json_t *flagged; /* device -> why it is out of sync */
 };
 
 /* Per device work of one job. */
@@ -37,7 +39,7 @@ struct dev_work {
     struct device *dev;
     struct lyd_node *new_intent;
     char *edit; /* NULL: nothing to send */
-    int locked, committed;
+    char *undo; /* the reverse of edit */
 };
 
 static double now(void)
@@ -63,20 +65,6 @@ static void emit(struct engine *e, int64_t job, const char *state,
     if (e->cfg.emit)
         e->cfg.emit(e->cfg.emit_arg, ev);
     json_decref(ev);
-}
-
-/* Records a device step in the store and publishes it. */
-static void step(struct engine *e, int64_t job, const char *device,
-                 const char *what, const char *detail)
-{
-    store_job_step(e->store, job, device, what, detail);
-    emit(e, job, "running", device, what, detail);
-    if (detail)
-        log_info("job %lld: %s: %s: %s", (long long)job, device ? device : "-",
-                 what, detail);
-    else
-        log_debug("job %lld: %s: %s", (long long)job, device ? device : "-",
-                  what);
 }
 
 static struct drv *driver_get(struct engine *e, const char *name)
@@ -110,6 +98,8 @@ static int devices_open(struct engine *e)
         if (!dev->drv)
             return -1;
         dev->ncs = ncs_new(dev->inv, e->cfg.rpc_timeout_ms);
+        if (e->cfg.connect_timeout_ms > 0)
+            dev->ncs->connect_timeout_ms = e->cfg.connect_timeout_ms;
         if (store_intent_get(e->store, dev->inv->name, &xml) ||
             drv_parse(dev->drv, xml, &dev->intent)) {
             log_err("device %s: the stored intent cannot be read",
@@ -133,6 +123,7 @@ struct engine *engine_open(const struct engine_config *cfg)
         engine_close(e);
         return NULL;
     }
+    e->flagged = store_devices_flagged(e->store);
     return e;
 }
 
@@ -150,7 +141,13 @@ void engine_close(struct engine *e)
     free(e->drivers);
     state_free(e->st);
     store_close(e->store);
+    json_decref(e->flagged);
     free(e);
+}
+
+struct store *engine_store(struct engine *e)
+{
+    return e->store;
 }
 
 void engine_set_emit(struct engine *e, engine_emit_fn fn, void *arg)
@@ -201,9 +198,20 @@ static int plan(struct engine *e, struct state_txn *txn, struct dev_work **out,
         }
         items = plan_device_items(e->st, name);
         if (drv_render(dw->dev->drv, items, &dw->new_intent, err,
-                       sizeof(err)) ||
-            drv_edit(dw->dev->drv, dw->dev->intent, dw->new_intent,
-                     &dw->edit)) {
+                       sizeof(err))) {
+            json_object_set_new(reason, name, json_string(err));
+        } else if (drv_edit(dw->dev->drv, dw->dev->intent, dw->new_intent,
+                            &dw->edit) ||
+                   drv_edit(dw->dev->drv, dw->new_intent, dw->dev->intent,
+                            &dw->undo)) {
+            json_object_set_new(reason, name,
+                                json_string("cannot compute the edit"));
+        } else if (dw->edit && json_object_get(e->flagged, name)) {
+            snprintf(err, sizeof(err),
+                     "%s is out of sync with ixfab (%s); nothing more is "
+                     "sent to it until it is reconciled",
+                     name,
+                     json_string_value(json_object_get(e->flagged, name)));
             json_object_set_new(reason, name, json_string(err));
         }
         json_decref(items);
@@ -222,94 +230,132 @@ static void work_free(struct dev_work *w, int n)
     for (int i = 0; w && i < n; i++) {
         lyd_free_all(w[i].new_intent);
         free(w[i].edit);
+        free(w[i].undo);
     }
     free(w);
 }
 
-/* Phase 1 on one device: lock, discard stale changes, edit, validate. */
-static int prepare_device(struct engine *e, int64_t job, struct dev_work *w)
-{
-    struct ncs *s = w->dev->ncs;
-    const char *name = w->dev->inv->name;
+/* ------------------------------------------------ the device transaction */
 
-    step(e, job, name, "connecting", NULL);
-    if (ncs_connect(s))
-        return -1;
-    if (ncs_lock(s, NC_DATASTORE_CANDIDATE))
-        return -1;
-    w->locked = 1;
-    step(e, job, name, "locked", NULL);
-    if (ncs_discard(s) || ncs_edit(s, NC_DATASTORE_CANDIDATE, w->edit))
-        return -1;
-    step(e, job, name, "edited", NULL);
-    if (ncs_validate(s, NC_DATASTORE_CANDIDATE))
-        return -1;
-    step(e, job, name, "validated", NULL);
-    return 0;
+struct txn_ctx {
+    struct engine *e;
+    int64_t job;
+    const char *persist;
+    struct txn_dev *devs;
+    struct dev_work **work; /* parallel to devs, NULL during recovery */
+    int n;
+};
+
+static int ctx_journal(void *arg, const char *device, const char *step,
+                       const char *detail)
+{
+    struct txn_ctx *c = arg;
+
+    return store_job_step(c->e->store, c->job, device, step, detail);
 }
 
-/* Puts a device that already committed back to its old intent. */
-static void revert_device(struct engine *e, int64_t job, struct dev_work *w)
+static const char *phase_names[] = {"prepare", "armed", "confirming"};
+
+/* The plan a restarted ixfabd needs: per device edit, undo, intent. */
+static json_t *ctx_plan(struct txn_ctx *c)
 {
-    struct ncs *s = w->dev->ncs;
-    char *undo = NULL;
+    json_t *plan = json_object();
 
-    if (drv_edit(w->dev->drv, w->new_intent, w->dev->intent, &undo) || !undo ||
-        ncs_edit(s, NC_DATASTORE_CANDIDATE, undo) || ncs_commit(s))
-        step(e, job, w->dev->inv->name, "revert-failed", s->err);
-    else
-        step(e, job, w->dev->inv->name, "reverted", NULL);
-    free(undo);
-}
+    for (int i = 0; i < c->n; i++) {
+        char *intent = drv_print(c->work[i]->new_intent);
 
-static void release_all(struct engine *e, int64_t job, struct dev_work *w,
-                        int n, int failed)
-{
-    for (int i = 0; i < n; i++) {
-        struct ncs *s = w[i].dev->ncs;
-
-        if (!w[i].locked)
-            continue;
-        if (failed) {
-            if (w[i].committed)
-                revert_device(e, job, &w[i]);
-            else if (ncs_discard(s) == NCS_OK)
-                step(e, job, w[i].dev->inv->name, "rolled-back", NULL);
-        }
-        ncs_unlock(s, NC_DATASTORE_CANDIDATE);
-        w[i].locked = 0;
+        json_object_set_new(
+            plan, c->devs[i].name,
+            json_pack("{s:s, s:s, s:s, s:s}", "edit", c->devs[i].edit, "undo",
+                      c->devs[i].undo, "intent", intent ? intent : "", "mode",
+                      c->devs[i].mode == TXN_CONFIRMED ? "confirmed"
+                                                       : "running"));
+        free(intent);
     }
+    return plan;
 }
 
-/* The device transaction.  Returns 0, or -1 with reason filled. */
+static int ctx_phase(void *arg, enum txn_phase phase)
+{
+    struct txn_ctx *c = arg;
+    json_t *plan;
+    int rc;
+
+    if (phase != TXN_PREPARE)
+        return store_txn_phase(c->e->store, c->job, phase_names[phase]);
+    plan = ctx_plan(c);
+    rc = store_txn_begin(c->e->store, c->job, c->persist, plan);
+    json_decref(plan);
+    return rc;
+}
+
+static void ctx_progress(void *arg, const char *device, const char *step,
+                         const char *detail)
+{
+    struct txn_ctx *c = arg;
+
+    /* what an operator needs afterwards goes into the job record too */
+    if (!strcmp(step, "rolled-back") || !strcmp(step, "failed"))
+        store_job_step(c->e->store, c->job, device, step, detail);
+    emit(c->e, c->job, "running", device, step, detail);
+    if (detail)
+        log_info("job %lld: %s: %s: %s", (long long)c->job,
+                 device ? device : "-", step, detail);
+}
+
+static void txn_options(struct engine *e, struct txn_opts *o,
+                        const char *persist)
+{
+    memset(o, 0, sizeof(*o));
+    o->persist = persist;
+    o->confirm_timeout_s = e->cfg.confirm_timeout_s;
+    o->lock_attempts = e->cfg.lock_attempts;
+    o->lock_backoff_ms = e->cfg.lock_backoff_ms;
+    o->deadline_ms = txn_now_ms() + e->cfg.job_timeout_ms;
+}
+
+/*
+ * The device transaction over the devices with something to change.
+ * Returns 0, or -1 with reason filled per device.
+ */
 static int apply(struct engine *e, int64_t job, struct dev_work *w, int n,
                  json_t *reason)
 {
-    int i, rc = -1;
+    struct txn_dev *devs = calloc(n + 1, sizeof(*devs));
+    struct dev_work **work = calloc(n + 1, sizeof(*work));
+    struct txn_ctx c = {.e = e, .job = job, .devs = devs, .work = work};
+    struct txn_ops ops = {ctx_journal, ctx_phase, ctx_progress, &c};
+    struct txn_opts o;
+    char persist[64];
+    int rc;
 
-    for (i = 0; i < n; i++) {
+    snprintf(persist, sizeof(persist), "ixfab-%lld-%lx-%x", (long long)job,
+             (long)time(NULL), (unsigned)random());
+    c.persist = persist;
+    txn_options(e, &o, persist);
+    for (int i = 0; i < n; i++) {
         if (!w[i].edit)
             continue;
-        if (prepare_device(e, job, &w[i]))
-            goto fail;
+        devs[c.n].name = w[i].dev->inv->name;
+        devs[c.n].ncs = w[i].dev->ncs;
+        devs[c.n].edit = w[i].edit;
+        devs[c.n].undo = w[i].undo;
+        work[c.n++] = &w[i];
     }
-    for (i = 0; i < n; i++) {
-        if (!w[i].edit)
-            continue;
-        if (ncs_commit(w[i].dev->ncs))
-            goto fail;
-        w[i].committed = 1;
-        step(e, job, w[i].dev->inv->name, "committed", NULL);
-    }
-    rc = 0;
-    goto done;
 
-fail:
-    json_object_set_new(reason, w[i].dev->inv->name,
-                        json_string(w[i].dev->ncs->err));
-    step(e, job, w[i].dev->inv->name, "failed", w[i].dev->ncs->err);
-done:
-    release_all(e, job, w, n, rc);
+    rc = txn_connect(devs, c.n, &o, &ops);
+    if (!rc)
+        rc = txn_run(devs, c.n, &o, &ops);
+    for (int i = 0; rc && i < c.n; i++) {
+        if (!devs[i].reason[0])
+            continue;
+        json_object_set_new(reason, devs[i].name, json_string(devs[i].reason));
+        if (devs[i].failed)
+            store_job_step(e->store, job, devs[i].name, "failed",
+                           devs[i].reason);
+    }
+    free(devs);
+    free(work);
     return rc;
 }
 
@@ -325,7 +371,7 @@ static enum job_state finish_failed(struct engine *e, const struct job *job,
     const char *msg = json_string_value(
         json_object_get(json_object_get(result, "error"), "message"));
 
-    store_job_set_state(e->store, job->id, JOB_FAILED, result);
+    store_job_close(e->store, job->id, JOB_FAILED, result);
     emit(e, job->id, "failed", NULL, NULL, msg);
     log_warn("job %lld failed: %s", (long long)job->id, msg);
     json_decref(result);
@@ -414,4 +460,131 @@ cleanup:
     json_decref(errs);
     json_decref(reason);
     return rc;
+}
+
+/* ------------------------------------------------------------ recovery */
+
+static enum txn_phase phase_parse(const char *name)
+{
+    for (int p = 0; p < 3; p++)
+        if (!strcmp(name, phase_names[p]))
+            return p;
+    return TXN_PREPARE;
+}
+
+/* Flags devices recovery could not reach; returns their reasons. */
+static json_t *flag_failed(struct engine *e, struct txn_dev *devs, int n)
+{
+    json_t *attention = json_object();
+
+    for (int i = 0; i < n; i++) {
+        if (!devs[i].failed)
+            continue;
+        store_device_flag(e->store, devs[i].name, devs[i].reason);
+        json_object_set_new(e->flagged, devs[i].name,
+                            json_string(devs[i].reason));
+        json_object_set_new(attention, devs[i].name,
+                            json_string(devs[i].reason));
+    }
+    return attention;
+}
+
+/* Records the new intents of a transaction that was rolled forward. */
+static int recover_commit(struct engine *e, const struct job *job, json_t *plan,
+                          json_t *attention)
+{
+    json_t *errs = json_array(), *intents = json_object(), *result, *p;
+    struct state_txn txn;
+    const char *name;
+    int rc = -1;
+
+    state_txn_init(&txn);
+    if (state_apply_job(e->st, job, &txn, errs)) {
+        log_err("recovery: job %lld no longer applies to the desired state",
+                (long long)job->id);
+        goto cleanup;
+    }
+    json_object_foreach(plan, name, p)
+        json_object_set(intents, name, json_object_get(p, "intent"));
+    result = json_pack("{s:O, s:o, s:b, s:O}", "allocations", txn.allocations,
+                       "devices", json_array(), "recovered", 1, "attention",
+                       attention);
+    json_object_foreach(plan, name, p) json_array_append_new(
+        json_object_get(result, "devices"), json_string(name));
+    rc = store_job_commit(e->store, job->id, e->st, &txn, intents, result);
+    json_decref(result);
+    if (rc) {
+        state_txn_rollback(e->st, &txn);
+        goto cleanup;
+    }
+    json_object_foreach(plan, name, p)
+    {
+        struct device *dev = device_find(e, name);
+
+        if (!dev)
+            continue;
+        lyd_free_all(dev->intent);
+        drv_parse(dev->drv, json_string_value(json_object_get(p, "intent")),
+                  &dev->intent);
+    }
+
+cleanup:
+    state_txn_done(&txn);
+    json_decref(errs);
+    json_decref(intents);
+    return rc;
+}
+
+enum job_state engine_recover(struct engine *e, const struct job *job,
+                              json_t *row)
+{
+    json_t *plan = json_object_get(row, "plan"), *p, *attention;
+    const char *persist = json_string_value(json_object_get(row, "persist"));
+    enum txn_phase phase =
+        phase_parse(json_string_value(json_object_get(row, "phase")));
+    struct txn_dev *devs = calloc(json_object_size(plan) + 1, sizeof(*devs));
+    struct txn_ctx c = {.e = e, .job = job->id, .devs = devs};
+    struct txn_ops ops = {ctx_journal, NULL, ctx_progress, &c};
+    enum job_state final = JOB_QUEUED;
+    struct txn_opts o;
+    const char *name;
+
+    json_object_foreach(plan, name, p)
+    {
+        struct device *dev = device_find(e, name);
+
+        if (!dev)
+            continue;
+        devs[c.n].name = dev->inv->name;
+        devs[c.n].ncs = dev->ncs;
+        devs[c.n].edit = json_string_value(json_object_get(p, "edit"));
+        devs[c.n].undo = json_string_value(json_object_get(p, "undo"));
+        c.n++;
+    }
+    txn_options(e, &o, persist);
+    log_info("recovery: job %lld was left in phase %s; %s", (long long)job->id,
+             phase_names[phase],
+             phase == TXN_CONFIRMING ? "finishing it" : "undoing it");
+    store_job_step(e->store, job->id, NULL, "recovery", phase_names[phase]);
+
+    attention = NULL;
+    if (txn_recover(devs, c.n, phase, &o, &ops) == 1) {
+        attention = flag_failed(e, devs, c.n);
+        final = recover_commit(e, job, plan, attention) ? JOB_FAILED
+                                                        : JOB_COMMITTED;
+        if (final == JOB_FAILED)
+            store_job_close(e->store, job->id, JOB_FAILED,
+                            json_pack("{s:{s:s, s:s, s:O}}", "error", "code",
+                                      "internal", "message",
+                                      "recovery could not record the job",
+                                      "devices", attention));
+    } else {
+        /* nothing of it stays anywhere: run it again from the start */
+        attention = flag_failed(e, devs, c.n);
+        store_job_close(e->store, job->id, JOB_QUEUED, NULL);
+    }
+    emit(e, job->id, job_state_name(final), NULL, NULL, "recovered");
+    json_decref(attention);
+    free(devs);
+    return final;
 }

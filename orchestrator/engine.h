@@ -34,6 +34,11 @@ struct engine_config {
     const char *yang_dir;     /* holds <driver>/ module directories */
     const char *template_dir; /* holds <driver>/ template directories */
     int rpc_timeout_ms;
+    int connect_timeout_ms;
+    int job_timeout_ms;
+    int confirm_timeout_s;
+    int lock_attempts;
+    int lock_backoff_ms;
     engine_emit_fn emit;
     void *emit_arg;
 };
@@ -45,6 +50,9 @@ struct engine_config {
 struct engine *engine_open(const struct engine_config *cfg);
 void engine_close(struct engine *e);
 
+/* The engine's store handle (borrowed), for use before it runs. */
+struct store *engine_store(struct engine *e);
+
 /* Changes where events go (from the engine's own thread). */
 void engine_set_emit(struct engine *e, engine_emit_fn emit, void *arg);
 
@@ -53,5 +61,15 @@ void engine_set_emit(struct engine *e, engine_emit_fn emit, void *arg);
  * store.  The job stays owned by the caller.  Returns the final state.
  */
 enum job_state engine_run(struct engine *e, const struct job *job);
+
+/*
+ * Finishes a transaction a previous run left open (row from
+ * store_txns_open(), job parsed from its body): rolled forward if any
+ * device may have confirmed it, else rolled back.  Devices it cannot
+ * reach are flagged out of sync.  Returns the job's state afterwards:
+ * JOB_COMMITTED, or JOB_QUEUED (undone, to run again), or JOB_FAILED.
+ */
+enum job_state engine_recover(struct engine *e, const struct job *job,
+                              json_t *row);
 
 #endif

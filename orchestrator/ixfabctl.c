@@ -38,6 +38,8 @@ static void usage(FILE *f)
                "the end\n"
                "  job ID                   show one job with its steps\n"
                "  jobs [--state S]         list jobs, newest first\n"
+               "  replay ID [--wait]       run a failed job again\n"
+               "  cancel ID                cancel a queued job\n"
                "  lab up --dir DIR [--switches N] [--profile openconfig]\n"
                "  lab down --dir DIR\n"
                "\n"
@@ -417,6 +419,59 @@ cleanup:
     return rc;
 }
 
+/* replay ID [--wait] and cancel ID */
+static int cmd_job_op(struct ctl *c, int argc, char **argv)
+{
+    const char *op = argv[0];
+    json_t *req, *reply;
+    void *sub = NULL;
+    long long id = 0;
+    int wait = 0, rc;
+    char *end;
+
+    for (int a = 1; a < argc; a++) {
+        if (!strcmp(argv[a], "--wait") && !strcmp(op, "replay"))
+            wait = 1;
+        else if (!id && (id = strtoll(argv[a], &end, 10)) > 0 && !*end)
+            ;
+        else
+            id = -1;
+    }
+    if (id <= 0) {
+        fprintf(stderr, "ixfabctl: usage: ixfabctl %s ID%s\n", op,
+                strcmp(op, "replay") ? "" : " [--wait]");
+        return EXIT_USAGE;
+    }
+    if (wait) {
+        sub = sock_new(c, ZMQ_SUB, c->events);
+        if (sub)
+            zmq_setsockopt(sub, ZMQ_SUBSCRIBE, "job", 3);
+    }
+    req = json_pack("{s:s, s:I}", "op", op, "id", id);
+    reply = request(c, req);
+    json_decref(req);
+    if (!reply) {
+        rc = EXIT_UNREACHABLE;
+    } else if (!json_is_true(json_object_get(reply, "ok"))) {
+        rc = print_refusal(c, reply);
+    } else {
+        if (!c->json || !wait) {
+            if (c->json) {
+                json_dumpf(reply, stdout, JSON_INDENT(2));
+                putchar('\n');
+            } else {
+                printf("job %lld %s\n", id,
+                       strcmp(op, "replay") ? "cancelled" : "queued again");
+            }
+        }
+        rc = wait && sub ? wait_job(c, sub, id, 600) : 0;
+    }
+    json_decref(reply);
+    if (sub)
+        zmq_close(sub);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     struct ctl c = {.timeout_ms = 10000};
@@ -467,6 +522,8 @@ int main(int argc, char **argv)
         rc = cmd_job(&c, argc - a, argv + a);
     else if (!strcmp(argv[a], "jobs"))
         rc = cmd_jobs(&c, argc - a, argv + a);
+    else if (!strcmp(argv[a], "replay") || !strcmp(argv[a], "cancel"))
+        rc = cmd_job_op(&c, argc - a, argv + a);
     else {
         fprintf(stderr,
                 "ixfabctl: unknown command \"%s\"; see ixfabctl "

@@ -20,6 +20,12 @@ static void usage(FILE *f)
                "  --events EP        event endpoint (tcp://127.0.0.1:7441)\n"
                "  --data-dir DIR     where yang/ and templates/ are\n"
                "  --rpc-timeout MS   time a device has for each RPC (30000)\n"
+               "  --connect-timeout MS  time to open a device session (10000)\n"
+               "  --job-timeout MS   time a job may take on its devices "
+               "(300000)\n"
+               "  --confirm-timeout S   devices revert a confirmed commit not\n"
+               "                     confirmed within S seconds (120)\n"
+               "  --lock-attempts N  tries when a datastore is locked (5)\n"
                "  --log-level L      error, warning, info or debug (info)\n");
 }
 
@@ -29,6 +35,11 @@ int main(int argc, char **argv)
         .listen = "tcp://127.0.0.1:7440",
         .events = "tcp://127.0.0.1:7441",
         .rpc_timeout_ms = 30000,
+        .connect_timeout_ms = 10000,
+        .job_timeout_ms = 300000,
+        .confirm_timeout_s = 120,
+        .lock_attempts = 5,
+        .lock_backoff_ms = 100,
     };
     static const struct option opts[] = {
         {"inventory", required_argument, NULL, 'i'},
@@ -37,6 +48,10 @@ int main(int argc, char **argv)
         {"events", required_argument, NULL, 'e'},
         {"data-dir", required_argument, NULL, 'd'},
         {"rpc-timeout", required_argument, NULL, 't'},
+        {"connect-timeout", required_argument, NULL, 'c'},
+        {"job-timeout", required_argument, NULL, 'j'},
+        {"confirm-timeout", required_argument, NULL, 'C'},
+        {"lock-attempts", required_argument, NULL, 'L'},
         {"log-level", required_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -63,6 +78,18 @@ int main(int argc, char **argv)
         case 't':
             cfg.rpc_timeout_ms = atoi(optarg);
             break;
+        case 'c':
+            cfg.connect_timeout_ms = atoi(optarg);
+            break;
+        case 'j':
+            cfg.job_timeout_ms = atoi(optarg);
+            break;
+        case 'C':
+            cfg.confirm_timeout_s = atoi(optarg);
+            break;
+        case 'L':
+            cfg.lock_attempts = atoi(optarg);
+            break;
         case 'v':
             level = log_level_parse(optarg);
             if (level < 0) {
@@ -79,7 +106,9 @@ int main(int argc, char **argv)
         }
     }
     if (!cfg.inventory || !cfg.store || optind != argc ||
-        cfg.rpc_timeout_ms <= 0) {
+        cfg.rpc_timeout_ms <= 0 || cfg.connect_timeout_ms <= 0 ||
+        cfg.job_timeout_ms <= 0 || cfg.confirm_timeout_s <= 0 ||
+        cfg.lock_attempts <= 0) {
         usage(stderr);
         return 64;
     }

@@ -10,6 +10,7 @@
 #include "store.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -35,11 +36,13 @@ static const char *schema =
     " state TEXT NOT NULL,"
     " created REAL NOT NULL,"
     " updated REAL NOT NULL,"
+    " attempt INTEGER NOT NULL DEFAULT 1,"
     " result TEXT);"
     "CREATE INDEX IF NOT EXISTS jobs_state ON jobs(state, id);"
     "CREATE TABLE IF NOT EXISTS job_steps ("
     " job INTEGER NOT NULL REFERENCES jobs(id),"
     " seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+    " attempt INTEGER NOT NULL DEFAULT 1,"
     " device TEXT,"
     " step TEXT NOT NULL,"
     " detail TEXT,"
@@ -50,6 +53,16 @@ static const char *schema =
     " id TEXT NOT NULL,"
     " body TEXT NOT NULL,"
     " PRIMARY KEY (kind, id));"
+    "CREATE TABLE IF NOT EXISTS txns ("
+    " job INTEGER PRIMARY KEY REFERENCES jobs(id),"
+    " persist TEXT NOT NULL,"
+    " phase TEXT NOT NULL,"
+    " plan TEXT NOT NULL,"
+    " opened REAL NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS device_flags ("
+    " device TEXT PRIMARY KEY,"
+    " reason TEXT NOT NULL,"
+    " since REAL NOT NULL);"
     "CREATE TABLE IF NOT EXISTS intents ("
     " device TEXT PRIMARY KEY,"
     " config TEXT NOT NULL,"
@@ -203,13 +216,33 @@ int store_job_set_state(struct store *s, int64_t id, enum job_state state,
     return step_done(s, st);
 }
 
+/*
+ * Test hook: with IXFAB_TEST_CRASH_AT=N in the environment, the process
+ * kills itself right after the Nth journal write, as a power cut would.
+ */
+static void crash_point(void)
+{
+    static long count, at = -1;
+    const char *env;
+
+    if (at < 0) {
+        env = getenv("IXFAB_TEST_CRASH_AT");
+        at = env ? atol(env) : 0;
+    }
+    if (at > 0 && ++count == at) {
+        log_warn("test crash point %ld reached: killing myself", at);
+        raise(SIGKILL);
+    }
+}
+
 int store_job_step(struct store *s, int64_t id, const char *device,
                    const char *step, const char *detail)
 {
     sqlite3_stmt *st;
 
-    st = prepare(s, "INSERT INTO job_steps (job, device, step, detail, at)"
-                    " VALUES (?, ?, ?, ?, ?)");
+    st = prepare(s, "INSERT INTO job_steps (job, attempt, device, step,"
+                    " detail, at) SELECT ?1, attempt, ?2, ?3, ?4, ?5"
+                    " FROM jobs WHERE id = ?1");
     if (!st)
         return -1;
     sqlite3_bind_int64(st, 1, id);
@@ -217,7 +250,10 @@ int store_job_step(struct store *s, int64_t id, const char *device,
     sqlite3_bind_text(st, 3, step, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(st, 4, detail, -1, SQLITE_TRANSIENT);
     sqlite3_bind_double(st, 5, now());
-    return step_done(s, st);
+    if (step_done(s, st))
+        return -1;
+    crash_point();
+    return 0;
 }
 
 static json_t *job_steps(struct store *s, int64_t id)
@@ -225,7 +261,7 @@ static json_t *job_steps(struct store *s, int64_t id)
     json_t *steps = json_array();
     sqlite3_stmt *st;
 
-    st = prepare(s, "SELECT device, step, detail, at FROM job_steps"
+    st = prepare(s, "SELECT device, step, detail, at, attempt FROM job_steps"
                     " WHERE job = ? ORDER BY seq");
     if (!st)
         return steps;
@@ -262,8 +298,10 @@ static json_t *job_row(sqlite3_stmt *st, int with_body)
     json_object_set_new(row, "updated",
                         json_real(sqlite3_column_double(st, 4)));
     json_object_set_new(row, "result", column_json(st, 5));
+    json_object_set_new(row, "attempt",
+                        json_integer(sqlite3_column_int64(st, 6)));
     if (with_body)
-        json_object_set_new(row, "job", column_json(st, 6));
+        json_object_set_new(row, "job", column_json(st, 7));
     return row;
 }
 
@@ -272,8 +310,8 @@ json_t *store_job_get(struct store *s, int64_t id)
     sqlite3_stmt *st;
     json_t *row = NULL;
 
-    st = prepare(s, "SELECT id, key, state, created, updated, result, body"
-                    " FROM jobs WHERE id = ?");
+    st = prepare(s, "SELECT id, key, state, created, updated, result,"
+                    " attempt, body FROM jobs WHERE id = ?");
     if (!st)
         return NULL;
     sqlite3_bind_int64(st, 1, id);
@@ -290,8 +328,8 @@ json_t *store_jobs_list(struct store *s, const char *state, int limit)
     sqlite3_stmt *st;
     json_t *list;
 
-    st = prepare(s, "SELECT id, key, state, created, updated, result"
-                    " FROM jobs WHERE ?1 IS NULL OR state = ?1"
+    st = prepare(s, "SELECT id, key, state, created, updated, result,"
+                    " attempt FROM jobs WHERE ?1 IS NULL OR state = ?1"
                     " ORDER BY id DESC LIMIT ?2");
     if (!st)
         return NULL;
@@ -449,6 +487,148 @@ static int commit_intents(struct store *s, json_t *intents)
     return 0;
 }
 
+static int txn_delete(struct store *s, int64_t job)
+{
+    sqlite3_stmt *st = prepare(s, "DELETE FROM txns WHERE job = ?");
+
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, job);
+    return step_done(s, st);
+}
+
+int store_txn_begin(struct store *s, int64_t job, const char *persist,
+                    json_t *plan)
+{
+    sqlite3_stmt *st;
+
+    st = prepare(s, "INSERT OR REPLACE INTO txns (job, persist, phase, plan,"
+                    " opened) VALUES (?, ?, 'prepare', ?, ?)");
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, job);
+    sqlite3_bind_text(st, 2, persist, -1, SQLITE_TRANSIENT);
+    bind_json(st, 3, plan);
+    sqlite3_bind_double(st, 4, now());
+    if (step_done(s, st))
+        return -1;
+    crash_point();
+    return 0;
+}
+
+int store_txn_phase(struct store *s, int64_t job, const char *phase)
+{
+    sqlite3_stmt *st = prepare(s, "UPDATE txns SET phase = ? WHERE job = ?");
+
+    if (!st)
+        return -1;
+    sqlite3_bind_text(st, 1, phase, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 2, job);
+    if (step_done(s, st))
+        return -1;
+    crash_point();
+    return 0;
+}
+
+json_t *store_txns_open(struct store *s)
+{
+    json_t *list = json_array();
+    sqlite3_stmt *st;
+
+    st = prepare(s, "SELECT job, persist, phase, plan FROM txns ORDER BY job");
+    if (!st)
+        return list;
+    while (sqlite3_step(st) == SQLITE_ROW)
+        json_array_append_new(
+            list, json_pack("{s:I, s:s, s:s, s:o}", "job",
+                            (json_int_t)sqlite3_column_int64(st, 0), "persist",
+                            (const char *)sqlite3_column_text(st, 1), "phase",
+                            (const char *)sqlite3_column_text(st, 2), "plan",
+                            column_json(st, 3)));
+    sqlite3_finalize(st);
+    return list;
+}
+
+int store_job_close(struct store *s, int64_t id, enum job_state state,
+                    json_t *result)
+{
+    if (exec(s, "BEGIN IMMEDIATE"))
+        return -1;
+    if (store_job_set_state(s, id, state, result) || txn_delete(s, id)) {
+        exec(s, "ROLLBACK");
+        return -1;
+    }
+    return exec(s, "COMMIT");
+}
+
+int store_job_replay(struct store *s, int64_t id)
+{
+    sqlite3_stmt *st;
+
+    st = prepare(s, "UPDATE jobs SET state = 'queued', attempt = attempt + 1,"
+                    " updated = ? WHERE id = ? AND state IN ('failed',"
+                    " 'cancelled')");
+    if (!st)
+        return -1;
+    sqlite3_bind_double(st, 1, now());
+    sqlite3_bind_int64(st, 2, id);
+    if (step_done(s, st))
+        return -1;
+    return sqlite3_changes(s->db) == 1 ? 0 : -1;
+}
+
+int store_job_cancel(struct store *s, int64_t id)
+{
+    sqlite3_stmt *st;
+
+    st = prepare(s, "UPDATE jobs SET state = 'cancelled', updated = ?"
+                    " WHERE id = ? AND state = 'queued'");
+    if (!st)
+        return -1;
+    sqlite3_bind_double(st, 1, now());
+    sqlite3_bind_int64(st, 2, id);
+    if (step_done(s, st))
+        return -1;
+    return sqlite3_changes(s->db) == 1 ? 0 : -1;
+}
+
+int store_device_flag(struct store *s, const char *device, const char *reason)
+{
+    sqlite3_stmt *st;
+
+    if (!reason) {
+        st = prepare(s, "DELETE FROM device_flags WHERE device = ?");
+        if (!st)
+            return -1;
+        sqlite3_bind_text(st, 1, device, -1, SQLITE_TRANSIENT);
+        return step_done(s, st);
+    }
+    st = prepare(s, "INSERT OR REPLACE INTO device_flags (device, reason,"
+                    " since) VALUES (?, ?, ?)");
+    if (!st)
+        return -1;
+    sqlite3_bind_text(st, 1, device, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 2, reason, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_double(st, 3, now());
+    return step_done(s, st);
+}
+
+json_t *store_devices_flagged(struct store *s)
+{
+    json_t *flags = json_object();
+    sqlite3_stmt *st;
+
+    st = prepare(s, "SELECT device, reason FROM device_flags");
+    if (!st)
+        return flags;
+    while (sqlite3_step(st) == SQLITE_ROW)
+        json_object_set_new(
+            flags, (const char *)sqlite3_column_text(st, 0),
+            json_string((const char *)sqlite3_column_text(st, 1)));
+    sqlite3_finalize(st);
+    return flags;
+}
+
 int store_job_commit(struct store *s, int64_t id, const struct state *state,
                      const struct state_txn *txn, json_t *intents,
                      json_t *result)
@@ -456,7 +636,8 @@ int store_job_commit(struct store *s, int64_t id, const struct state *state,
     if (exec(s, "BEGIN IMMEDIATE"))
         return -1;
     if (commit_objects(s, state, txn) || commit_intents(s, intents) ||
-        store_job_set_state(s, id, JOB_COMMITTED, result)) {
+        store_job_set_state(s, id, JOB_COMMITTED, result) ||
+        txn_delete(s, id)) {
         exec(s, "ROLLBACK");
         return -1;
     }

@@ -92,4 +92,42 @@ int store_job_commit(struct store *s, int64_t id, const struct state *st,
                      const struct state_txn *txn, json_t *intents,
                      json_t *result);
 
+/*
+ * The transaction journal.  store_txn_begin() records a transaction
+ * (its persist id and plan: per device the edit, the reverse edit and
+ * the new intent) in phase "prepare" before any device is touched;
+ * store_txn_phase() moves it on ("armed", "confirming").  The row goes
+ * when the job is committed (store_job_commit) or closed
+ * (store_job_close).  All return 0 or -1.
+ */
+int store_txn_begin(struct store *s, int64_t job, const char *persist,
+                    json_t *plan);
+int store_txn_phase(struct store *s, int64_t job, const char *phase);
+
+/* Returns the open transactions [{job, persist, phase, plan}] (new). */
+json_t *store_txns_open(struct store *s);
+
+/* Sets a job's final state and closes its transaction, atomically. */
+int store_job_close(struct store *s, int64_t id, enum job_state state,
+                    json_t *result);
+
+/*
+ * Puts a failed or cancelled job back in the queue as a new attempt
+ * (its steps so far are kept).  Returns 0, or -1 if the job is not in a
+ * state that can be replayed.
+ */
+int store_job_replay(struct store *s, int64_t id);
+
+/* Cancels a queued job.  Returns 0, or -1 if it is not queued. */
+int store_job_cancel(struct store *s, int64_t id);
+
+/*
+ * Flags a device as out of sync with ixfab's intent (reason), or clears
+ * the flag (reason NULL).  Returns 0 or -1.
+ */
+int store_device_flag(struct store *s, const char *device, const char *reason);
+
+/* Returns {device: reason} for every flagged device (new reference). */
+json_t *store_devices_flagged(struct store *s);
+
 #endif

@@ -42,6 +42,7 @@ if [ -f tests/integration/test_vswitch.py ]; then
     suite vswitch /usr/bin/python3 tests/integration/test_vswitch.py "$B/ixfab-vswitch"
 fi
 suite e2e sh tests/integration/test_e2e.sh "$B"
+suite crash sh tests/integration/test_crash.sh "$B" "${CRASH_POINTS:-9}" seq
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
