@@ -28,7 +28,7 @@ static const char *state_names[] = {"queued", "running", "committed", "failed",
  * use.  They are accepted and kept in the job record, and otherwise
  * ignored.  Anything else that the model does not know is refused.
  */
-static const char *ignored_members[] = {
+static const char *ignored_common[] = {
     "managing_account",
     "billing_account",
     "external_ref",
@@ -41,9 +41,10 @@ static const char *ignored_members[] = {
     "charged_until",
     "current_billing_start_date",
     "product_offering",
-    "nsc_product_offerings",
-    "network_feature_configs",
-    "ips",
+    NULL,
+};
+
+static const char *ignored_connection[] = {
     "pop",
     "port_reservations",
     "port_quantity",
@@ -52,6 +53,31 @@ static const char *ignored_members[] = {
     "capacity_allocated",
     "capacity_allocation_limit",
     NULL,
+};
+
+static const char *ignored_service[] = {
+    "nsc_product_offerings",
+    NULL,
+};
+
+static const char *ignored_nsc[] = {
+    "network_feature_configs",
+    "ips",
+    NULL,
+};
+
+/* Members of a member joining rule that stay at the API server. */
+static const char *ignored_rule[] = {
+    "network_service",
+    "managing_account",
+    "external_ref",
+    NULL,
+};
+
+static const char **ignored_kind[KIND_COUNT] = {
+    ignored_connection,
+    ignored_service,
+    ignored_nsc,
 };
 
 const char *job_kind_name(enum obj_kind kind)
@@ -107,27 +133,43 @@ struct ly_ctx *job_model_load(const char *dir)
     return ctx;
 }
 
-static int is_ignored(const char *name)
+static int listed(const char **list, const char *name)
 {
-    for (const char **p = ignored_members; *p; p++)
+    for (const char **p = list; p && *p; p++)
         if (!strcmp(*p, name))
             return 1;
     return 0;
 }
 
-/* A copy of obj without nulls and without the ignored members. */
-static json_t *object_clean(json_t *obj)
+/*
+ * A copy of obj without nulls and without the members in the lists
+ * ignored (either may be NULL).  Nested objects lose their nulls only;
+ * those in "member_joining_rules" also their rule members that stay at
+ * the API server.
+ */
+static json_t *object_clean(json_t *obj, const char **common,
+                            const char **ignored)
 {
-    json_t *clean = json_object();
+    json_t *clean = json_object(), *val, *item;
     const char *name;
-    json_t *val;
+    size_t i;
 
     json_object_foreach(obj, name, val)
     {
-        if (json_is_null(val) || is_ignored(name))
+        if (json_is_null(val) || listed(common, name) || listed(ignored, name))
             continue;
         if (json_is_object(val)) {
-            json_object_set_new(clean, name, object_clean(val));
+            json_object_set_new(clean, name, object_clean(val, NULL, NULL));
+            continue;
+        }
+        if (json_is_array(val) && !strcmp(name, "member_joining_rules")) {
+            json_t *rules = json_array();
+
+            json_array_foreach(val, i, item) json_array_append_new(
+                rules, json_is_object(item)
+                           ? object_clean(item, NULL, ignored_rule)
+                           : json_incref(item));
+            json_object_set_new(clean, name, rules);
             continue;
         }
         json_object_set(clean, name, val);
@@ -218,7 +260,8 @@ static json_t *object_check(struct ly_ctx *model, enum obj_kind kind,
     json_error_t jerr;
 
     snprintf(member, sizeof(member), "ixfab:%s", kind_names[kind]);
-    wrap = json_pack("{s:[o]}", member, object_clean(obj));
+    wrap = json_pack("{s:[o]}", member,
+                     object_clean(obj, ignored_common, ignored_kind[kind]));
     in = json_dumps(wrap, JSON_COMPACT);
     if (!in)
         goto cleanup;

@@ -6,9 +6,11 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
+#include "config.h"
 #include "job.h"
 #include "log.h"
 #include "state.h"
@@ -232,7 +234,8 @@ static void test_state_vlan_clash_and_auto_vlan(void **st)
         "{\"changes\": [{\"action\": \"create\", \"kind\": "
         "\"network_service_config\", \"object\": {\"id\": \"%s\", \"type\": "
         "\"exchange_lan\", \"network_service\": \"ns-lan\", \"connection\": "
-        "\"con-a\", \"vlan_config\": {\"vlan_type\": \"dot1q\"%s}}}]}";
+        "\"con-a\", \"asns\": [64500], \"listed\": true, "
+        "\"vlan_config\": {\"vlan_type\": \"dot1q\"%s}}}]}";
     char text[1024];
 
     (void)st;
@@ -320,6 +323,91 @@ static void test_state_multicast_mac(void **st)
     state_free(s);
 }
 
+/* ------------------------------------------------------------ config */
+
+static int write_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+
+    if (!f)
+        return -1;
+    fputs(text, f);
+    return fclose(f);
+}
+
+static void test_config_errors_name_the_member(void **st)
+{
+    const char *path = "/tmp/ixfab-test-config.json";
+    struct config *cfg = NULL;
+    char err[512];
+
+    (void)st;
+    assert_int_equal(write_file(path, "{\"pools\": {\"vlan\": {\"first\": "
+                                      "0, \"last\": 10}}}"),
+                     0);
+    assert_int_equal(config_load(path, &cfg, err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "pools/vlan"));
+    assert_int_equal(write_file(path, "{\"pool\": {}}"), 0);
+    assert_int_equal(config_load(path, &cfg, err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "pool: unknown member"));
+    assert_int_equal(write_file(path, "{\"port_patterns\": {\"sros\": "
+                                      "\"(\"}}"),
+                     0);
+    assert_int_equal(config_load(path, &cfg, err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "port_patterns/sros"));
+    assert_int_equal(write_file(path, "{\"pools\": {\"lag\": {\"first\": 5, "
+                                      "\"last\": 6}}}"),
+                     0);
+    assert_int_equal(config_load(path, &cfg, err, sizeof(err)), 0);
+    assert_int_equal(cfg->pools[POOL_LAG].first, 5);
+    assert_int_equal(cfg->pools[POOL_VLAN].first, 1);
+    config_free(cfg);
+    unlink(path);
+}
+
+static void test_config_port_patterns(void **st)
+{
+    struct config *cfg = config_new();
+    const char *pat = NULL;
+
+    (void)st;
+    assert_int_equal(
+        config_port_check(cfg, "sw1", "openconfig", "Ethernet12", &pat), 0);
+    assert_int_equal(
+        config_port_check(cfg, "sw1", "openconfig", "Ethernet", &pat), 2);
+    assert_non_null(pat);
+    assert_int_equal(config_port_check(cfg, "pe1", "sros", "1/1/c3/1", &pat),
+                     0);
+    assert_int_equal(config_port_check(cfg, "pe1", "sros", "1/2/3", &pat), 0);
+    assert_int_equal(config_port_check(cfg, "pe1", "sros", "Ethernet1", &pat),
+                     2);
+    /* a driver without a pattern accepts any name */
+    assert_int_equal(config_port_check(cfg, "x", "other", "ge-0/0/1", &pat), 0);
+    config_free(cfg);
+}
+
+static void test_lag_kept_and_pool_reused(void **st)
+{
+    struct config *cfg = config_new();
+    struct state *s;
+    json_t *errs;
+
+    (void)st;
+    cfg->pools[POOL_LAG].first = 7;
+    s = state_new_config(NULL, cfg);
+    assert_int_equal(apply_text(s, sample, &errs), 0);
+    json_decref(errs);
+    assert_int_equal(
+        json_integer_value(json_object_get(
+            state_get(s, KIND_CONNECTION, "con-a"), STATE_LAG_MEMBER)),
+        7);
+    assert_int_equal(json_integer_value(json_object_get(
+                         state_get(s, KIND_SERVICE, "ns-lan"), "ixfab_vni")),
+                     cfg->pools[POOL_VNI].first);
+    state_free(s);
+    config_free(cfg);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -334,6 +422,9 @@ int main(void)
         cmocka_unit_test(test_state_vlan_clash_and_auto_vlan),
         cmocka_unit_test(test_state_port_taken_and_delete_rules),
         cmocka_unit_test(test_state_multicast_mac),
+        cmocka_unit_test(test_config_errors_name_the_member),
+        cmocka_unit_test(test_config_port_patterns),
+        cmocka_unit_test(test_lag_kept_and_pool_reused),
     };
 
     return cmocka_run_group_tests(tests, setup, teardown);
