@@ -13,7 +13,7 @@
 
 #define IETF_DIR "/usr/share/yuma/modules/ietf"
 
-static const struct drv_ops *drivers[] = {&drv_openconfig, NULL};
+static const struct drv_ops *drivers[] = {&drv_openconfig, &drv_sros, NULL};
 
 struct ly_ctx *drv_ctx_load(const char *dir, char *err, size_t errlen)
 {
@@ -346,4 +346,34 @@ int drv_parse(struct drv *d, const char *xml, struct lyd_node **tree)
         return -1;
     }
     return 0;
+}
+
+int drv_check_schema(struct drv *d, const struct ly_ctx *device_ctx,
+                     const char *edit_xml, char *err, size_t errlen)
+{
+    struct lyd_node *tree = NULL;
+    char msg[512];
+    int rc = -1;
+
+    if (!device_ctx) {
+        snprintf(err, errlen, "no schema of the device to check against");
+        return -1;
+    }
+    if (!edit_xml || !*edit_xml)
+        return 0;
+    if (lyd_parse_data_mem(device_ctx, edit_xml, LYD_XML,
+                           LYD_PARSE_ONLY | LYD_PARSE_STRICT |
+                               LYD_PARSE_NO_STATE,
+                           0, &tree) != LY_SUCCESS) {
+        ly_first_error(device_ctx, msg, sizeof(msg));
+        snprintf(err, errlen,
+                 "the %s edit does not fit the device's own schema: %s",
+                 d->ops->name, msg);
+        goto cleanup;
+    }
+    rc = 0;
+
+cleanup:
+    lyd_free_all(tree);
+    return rc;
 }

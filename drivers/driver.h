@@ -10,12 +10,15 @@
  *
  * Intent items are vendor-neutral JSON objects made by the planner:
  *   {"item": "lag", "lag": N, "connection", "mode", "lacp_timeout",
- *    "ports": [names]}
- *   {"item": "port", "port": name, "connection"}
+ *    "ports": [names], "mtu" (optional)}
+ *   {"item": "port", "port": name, "connection", "mtu" (optional)}
  *   {"item": "attachment", "nsc", "service", "service_type",
  *    "connection", "lag": N | "port": name, "vlan_config": {...},
- *    "capacity", "macs", "role"}
- *   {"item": "service", "service", "service_type"}
+ *    "capacity" (Mbit/s), "macs", "role", "handover", "cloud_vlan",
+ *    "provider_side": true on the provider's handover of a cloud_vc}
+ *   {"item": "service", "service", "service_type",
+ *    "leaves": [{"nsc", "lag" | "port", "vlan_config"}] for p2mp_vc}
+ * vlan_config is as in the service model, defaults filled in.
  */
 #ifndef IXFAB_DRIVER_H
 #define IXFAB_DRIVER_H
@@ -87,6 +90,28 @@ int drv_parse(struct drv *d, const char *xml, struct lyd_node **tree);
 int drv_edit(struct drv *d, const struct lyd_node *old,
              const struct lyd_node *new, char **xml);
 
+/*
+ * Compares the part of a device's running configuration (XML) that ixfab
+ * manages with its intent.  Returns 0 with *repair (malloc'd) the edit
+ * that brings the device back to its intent, or NULL when it is in sync,
+ * and with undo non-NULL the reverse of that edit; -1 with err set when
+ * the configuration cannot be read.
+ */
+int drv_drift(struct drv *d, const char *running_xml,
+              const struct lyd_node *intent, char **repair, char **undo,
+              char *err, size_t errlen);
+
+/*
+ * Checks that edit_xml (edit-config content as drv_edit() makes it)
+ * fits the schema a device announced: device_ctx is the context of the
+ * device's NETCONF session, built from its own modules.  Every node must
+ * exist there, spelled the same, with values of its types.  Returns 0,
+ * or -1 with the device's complaint and the path in err.  Nothing is
+ * kept; the caller keeps both arguments.
+ */
+int drv_check_schema(struct drv *d, const struct ly_ctx *device_ctx,
+                     const char *edit_xml, char *err, size_t errlen);
+
 /* Loads every module in dir (and the IETF modules) into a new context. */
 struct ly_ctx *drv_ctx_load(const char *dir, char *err, size_t errlen);
 
@@ -94,5 +119,6 @@ struct ly_ctx *drv_ctx_load(const char *dir, char *err, size_t errlen);
 char *drv_fill(const char *text, json_t *vars, char *err, size_t errlen);
 
 extern const struct drv_ops drv_openconfig;
+extern const struct drv_ops drv_sros;
 
 #endif
