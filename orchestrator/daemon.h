@@ -17,12 +17,14 @@ struct daemon_config {
     const char *listen; /* request endpoint */
     const char *events; /* event endpoint */
     const char *datadir;
+    const char *config; /* pools and port names (JSON), or NULL */
     int rpc_timeout_ms;
     int connect_timeout_ms;
     int job_timeout_ms;
     int confirm_timeout_s;
     int lock_attempts;
     int lock_backoff_ms;
+    int workers; /* threads that talk to devices */
 };
 
 /* Largest request ixfabd reads. */

@@ -4,6 +4,7 @@
  */
 #include "engine.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,7 +24,20 @@ struct device {
     struct lyd_node *intent; /* last committed */
 };
 
+/*
+ * Each worker thread has its own store handle (SQLite transactions are
+ * per connection); threads that set none use the engine's.
+ */
+static __thread struct store *tl_store;
+#define ST(e) (tl_store ? tl_store : (e)->store)
+
+void engine_thread_store(struct store *s)
+{
+    tl_store = s;
+}
+
 struct engine {
+    pthread_mutex_t mu; /* the state, the intents and the flags */
     struct engine_config cfg;
     struct store *store;
     struct state *st;
@@ -100,7 +114,7 @@ static int devices_open(struct engine *e)
         dev->ncs = ncs_new(dev->inv, e->cfg.rpc_timeout_ms);
         if (e->cfg.connect_timeout_ms > 0)
             dev->ncs->connect_timeout_ms = e->cfg.connect_timeout_ms;
-        if (store_intent_get(e->store, dev->inv->name, &xml) ||
+        if (store_intent_get(ST(e), dev->inv->name, &xml) ||
             drv_parse(dev->drv, xml, &dev->intent)) {
             log_err("device %s: the stored intent cannot be read",
                     dev->inv->name);
@@ -117,13 +131,14 @@ struct engine *engine_open(const struct engine_config *cfg)
     struct engine *e = calloc(1, sizeof(*e));
 
     e->cfg = *cfg;
+    pthread_mutex_init(&e->mu, NULL);
     e->store = store_open(cfg->store_path);
     e->st = state_new(cfg->inv);
     if (!e->store || store_state_load(e->store, e->st) || devices_open(e)) {
         engine_close(e);
         return NULL;
     }
-    e->flagged = store_devices_flagged(e->store);
+    e->flagged = store_devices_flagged(ST(e));
     return e;
 }
 
@@ -142,6 +157,7 @@ void engine_close(struct engine *e)
     state_free(e->st);
     store_close(e->store);
     json_decref(e->flagged);
+    pthread_mutex_destroy(&e->mu);
     free(e);
 }
 
@@ -176,10 +192,10 @@ static int cmp_name(const void *a, const void *b)
  * there into *out (*nout entries, sorted by device name).  Returns 0, or
  * -1 with reason set to {device: message}.
  */
-static int plan(struct engine *e, struct state_txn *txn, struct dev_work **out,
+static int plan(struct engine *e, json_t *devs, struct dev_work **out,
                 int *nout, json_t *reason)
 {
-    json_t *devs = state_txn_devices(e->st, txn), *v;
+    json_t *v;
     struct dev_work *w = calloc(json_object_size(devs) + 1, sizeof(*w));
     const char *name;
     char err[1024];
@@ -216,7 +232,6 @@ static int plan(struct engine *e, struct state_txn *txn, struct dev_work **out,
         }
         json_decref(items);
     }
-    json_decref(devs);
     *out = w;
     *nout = n;
     if (json_object_size(reason))
@@ -239,7 +254,8 @@ static void work_free(struct dev_work *w, int n)
 
 struct txn_ctx {
     struct engine *e;
-    int64_t job;
+    int64_t job;   /* the first job of the batch: the journal's key */
+    json_t *batch; /* every job id the transaction carries */
     const char *persist;
     struct txn_dev *devs;
     struct dev_work **work; /* parallel to devs, NULL during recovery */
@@ -251,10 +267,12 @@ static int ctx_journal(void *arg, const char *device, const char *step,
 {
     struct txn_ctx *c = arg;
 
-    return store_job_step(c->e->store, c->job, device, step, detail);
+    return store_job_step(ST(c->e), c->job, device, step, detail);
 }
 
 static const char *phase_names[] = {"prepare", "armed", "confirming"};
+
+static int ctx_phase(void *arg, enum txn_phase phase);
 
 /* The plan a restarted ixfabd needs: per device edit, undo, intent. */
 static json_t *ctx_plan(struct txn_ctx *c)
@@ -282,9 +300,9 @@ static int ctx_phase(void *arg, enum txn_phase phase)
     int rc;
 
     if (phase != TXN_PREPARE)
-        return store_txn_phase(c->e->store, c->job, phase_names[phase]);
+        return store_txn_phase(ST(c->e), c->job, phase_names[phase]);
     plan = ctx_plan(c);
-    rc = store_txn_begin(c->e->store, c->job, c->persist, plan);
+    rc = store_txn_begin(ST(c->e), c->job, c->persist, plan, c->batch);
     json_decref(plan);
     return rc;
 }
@@ -296,7 +314,7 @@ static void ctx_progress(void *arg, const char *device, const char *step,
 
     /* what an operator needs afterwards goes into the job record too */
     if (!strcmp(step, "rolled-back") || !strcmp(step, "failed"))
-        store_job_step(c->e->store, c->job, device, step, detail);
+        store_job_step(ST(c->e), c->job, device, step, detail);
     emit(c->e, c->job, "running", device, step, detail);
     if (detail)
         log_info("job %lld: %s: %s: %s", (long long)c->job,
@@ -318,12 +336,13 @@ static void txn_options(struct engine *e, struct txn_opts *o,
  * The device transaction over the devices with something to change.
  * Returns 0, or -1 with reason filled per device.
  */
-static int apply(struct engine *e, int64_t job, struct dev_work *w, int n,
-                 json_t *reason)
+static int apply(struct engine *e, int64_t job, json_t *batch,
+                 struct dev_work *w, int n, json_t *reason)
 {
     struct txn_dev *devs = calloc(n + 1, sizeof(*devs));
     struct dev_work **work = calloc(n + 1, sizeof(*work));
-    struct txn_ctx c = {.e = e, .job = job, .devs = devs, .work = work};
+    struct txn_ctx c = {
+        .e = e, .job = job, .batch = batch, .devs = devs, .work = work};
     struct txn_ops ops = {ctx_journal, ctx_phase, ctx_progress, &c};
     struct txn_opts o;
     char persist[64];
@@ -344,6 +363,15 @@ static int apply(struct engine *e, int64_t job, struct dev_work *w, int n,
     }
 
     rc = txn_connect(devs, c.n, &o, &ops);
+    for (int i = 0; !rc && i < c.n; i++) {
+        /* what the device itself announced, not our copy of its schema */
+        if (drv_check_schema(work[i]->dev->drv, ncs_ctx(devs[i].ncs),
+                             devs[i].edit, devs[i].reason,
+                             sizeof(devs[i].reason))) {
+            devs[i].failed = 1;
+            rc = -1;
+        }
+    }
     if (!rc)
         rc = txn_run(devs, c.n, &o, &ops);
     for (int i = 0; rc && i < c.n; i++) {
@@ -351,8 +379,7 @@ static int apply(struct engine *e, int64_t job, struct dev_work *w, int n,
             continue;
         json_object_set_new(reason, devs[i].name, json_string(devs[i].reason));
         if (devs[i].failed)
-            store_job_step(e->store, job, devs[i].name, "failed",
-                           devs[i].reason);
+            store_job_step(ST(e), job, devs[i].name, "failed", devs[i].reason);
     }
     free(devs);
     free(work);
@@ -371,19 +398,22 @@ static enum job_state finish_failed(struct engine *e, const struct job *job,
     const char *msg = json_string_value(
         json_object_get(json_object_get(result, "error"), "message"));
 
-    store_job_close(e->store, job->id, JOB_FAILED, result);
+    store_job_close(ST(e), job->id, JOB_FAILED, result);
     emit(e, job->id, "failed", NULL, NULL, msg);
     log_warn("job %lld failed: %s", (long long)job->id, msg);
     json_decref(result);
     return JOB_FAILED;
 }
 
-static enum job_state finish_committed(struct engine *e, const struct job *job,
-                                       struct state_txn *txn,
-                                       struct dev_work *w, int n)
+/* Records a batch as committed: one store transaction for all of it. */
+static void finish_committed(struct engine *e, const struct job *const *jobs,
+                             struct state_txn *txns, int njobs,
+                             struct dev_work *w, int n)
 {
-    json_t *intents = json_object(), *devices = json_array(), *result;
-    int rc;
+    json_t *intents = json_object(), *devices = json_array();
+    json_t **results = calloc(njobs + 1, sizeof(*results));
+    const struct state_txn **tp = calloc(njobs + 1, sizeof(*tp));
+    int64_t *ids = calloc(njobs + 1, sizeof(*ids));
 
     for (int i = 0; i < n; i++) {
         char *xml = drv_print(w[i].new_intent);
@@ -393,73 +423,153 @@ static enum job_state finish_committed(struct engine *e, const struct job *job,
         if (w[i].edit)
             json_array_append_new(devices, json_string(w[i].dev->inv->name));
     }
-    result = json_pack("{s:O, s:o}", "allocations", txn->allocations, "devices",
-                       devices);
-    rc = store_job_commit(e->store, job->id, e->st, txn, intents, result);
-    json_decref(intents);
-    if (rc) {
+    for (int j = 0; j < njobs; j++) {
+        ids[j] = jobs[j]->id;
+        tp[j] = &txns[j];
+        results[j] =
+            json_pack("{s:O, s:O, s:i}", "allocations", txns[j].allocations,
+                      "devices", devices, "batch", njobs);
+    }
+    if (store_batch_commit(ST(e), ids, njobs, e->st, tp, intents, results))
         log_fatal("job %lld: the devices committed but the store did not; "
                   "stopping so that recovery can reconcile",
-                  (long long)job->id);
-    }
+                  (long long)ids[0]);
     for (int i = 0; i < n; i++) {
         lyd_free_all(w[i].dev->intent);
         w[i].dev->intent = w[i].new_intent;
         w[i].new_intent = NULL;
     }
-    emit(e, job->id, "committed", NULL, NULL, NULL);
-    log_info("job %lld committed on %zu device(s)", (long long)job->id,
+    for (int j = 0; j < njobs; j++) {
+        emit(e, ids[j], "committed", NULL, NULL, NULL);
+        json_decref(results[j]);
+    }
+    log_info("job%s %lld%s committed on %zu device(s)", njobs > 1 ? "s" : "",
+             (long long)ids[0],
+             njobs > 1 ? " and the ones batched with it" : "",
              json_array_size(devices));
-    json_decref(result);
-    return JOB_COMMITTED;
+    json_decref(intents);
+    json_decref(devices);
+    free(results);
+    free(tp);
+    free(ids);
 }
 
-enum job_state engine_run(struct engine *e, const struct job *job)
+static json_t *errors_result(json_t *errs)
 {
-    json_t *errs = json_array(), *reason = json_object();
+    json_t *first = json_array_get(errs, 0);
+
+    return json_pack("{s:{s:O, s:O, s:O, s:O}}", "error", "code",
+                     json_object_get(first, "code"), "message",
+                     json_object_get(first, "message"), "path",
+                     json_object_get(first, "path"), "errors", errs);
+}
+
+static void rollback_all(struct engine *e, struct state_txn *txns, int n)
+{
+    for (int j = n - 1; j >= 0; j--)
+        state_txn_rollback(e->st, &txns[j]);
+}
+
+/*
+ * Applies the changes of each job to the desired state; a job that no
+ * longer fits fails alone.  Returns the number of jobs kept, moved to the
+ * front of ok[] in order.
+ */
+static int batch_apply(struct engine *e, const struct job *const *jobs,
+                       int njobs, const struct job **ok, struct state_txn *txns)
+{
+    int kept = 0;
+
+    for (int j = 0; j < njobs; j++) {
+        json_t *errs = json_array();
+
+        store_job_set_state(ST(e), jobs[j]->id, JOB_RUNNING, NULL);
+        emit(e, jobs[j]->id, "running", NULL, NULL, NULL);
+        state_txn_init(&txns[kept]);
+        if (state_apply_job(e->st, jobs[j], &txns[kept], errs)) {
+            finish_failed(e, jobs[j], errors_result(errs));
+            state_txn_done(&txns[kept]);
+        } else {
+            ok[kept++] = jobs[j];
+        }
+        json_decref(errs);
+    }
+    return kept;
+}
+
+static json_t *batch_devices(struct engine *e, struct state_txn *txns, int n)
+{
+    json_t *all = json_object();
+
+    for (int j = 0; j < n; j++) {
+        json_t *devs = state_txn_devices(e->st, &txns[j]);
+
+        json_object_update(all, devs);
+        json_decref(devs);
+    }
+    return all;
+}
+
+void engine_run_batch(struct engine *e, const struct job *const *jobs,
+                      int njobs)
+{
+    const struct job **ok = calloc(njobs + 1, sizeof(*ok));
+    struct state_txn *txns = calloc(njobs + 1, sizeof(*txns));
+    json_t *reason = json_object(), *devs = NULL, *batch = json_array();
     struct dev_work *w = NULL;
-    struct state_txn txn;
-    enum job_state rc;
-    int n = 0;
+    int n = 0, kept, failed = 0;
+    const char *why = NULL, *code = NULL;
 
-    state_txn_init(&txn);
-    store_job_set_state(e->store, job->id, JOB_RUNNING, NULL);
-    emit(e, job->id, "running", NULL, NULL, NULL);
-
-    if (state_apply_job(e->st, job, &txn, errs)) {
-        json_t *first = json_array_get(errs, 0);
-
-        rc = finish_failed(
-            e, job,
-            json_pack("{s:{s:O, s:O, s:O, s:O}}", "error", "code",
-                      json_object_get(first, "code"), "message",
-                      json_object_get(first, "message"), "path",
-                      json_object_get(first, "path"), "errors", errs));
-        goto cleanup;
+    pthread_mutex_lock(&e->mu);
+    kept = batch_apply(e, jobs, njobs, ok, txns);
+    if (!kept)
+        goto unlock;
+    devs = batch_devices(e, txns, kept);
+    if (plan(e, devs, &w, &n, reason)) {
+        failed = 1;
+        code = "invalid";
+        why = "the configuration could not be rendered";
+        goto unlock;
     }
-    if (plan(e, &txn, &w, &n, reason)) {
-        state_txn_rollback(e->st, &txn);
-        rc = finish_failed(e, job,
-                           failure("invalid",
-                                   "the configuration could not be rendered",
-                                   json_incref(reason)));
-        goto cleanup;
-    }
-    if (apply(e, job->id, w, n, reason)) {
-        state_txn_rollback(e->st, &txn);
-        rc = finish_failed(e, job,
-                           failure("device", "a device refused the change",
-                                   json_incref(reason)));
-        goto cleanup;
-    }
-    rc = finish_committed(e, job, &txn, w, n);
+    pthread_mutex_unlock(&e->mu);
 
-cleanup:
+    /* the devices: the engine lock is not held, other workers go on */
+    for (int j = 0; j < kept; j++)
+        json_array_append_new(batch, json_integer(ok[j]->id));
+    if (apply(e, ok[0]->id, batch, w, n, reason)) {
+        failed = 1;
+        code = "device";
+        why = "a device refused the change";
+        store_txn_end(ST(e), ok[0]->id);
+    }
+
+    pthread_mutex_lock(&e->mu);
+    if (!failed)
+        finish_committed(e, ok, txns, kept, w, n);
+unlock:
+    if (failed) {
+        rollback_all(e, txns, kept);
+        if (kept == 1)
+            finish_failed(e, ok[0], failure(code, why, json_incref(reason)));
+    }
+    pthread_mutex_unlock(&e->mu);
+
+    /* a batch that failed runs again job by job: only the bad one fails */
+    if (failed && kept > 1) {
+        log_info("batch of %d jobs from job %lld failed; running them one "
+                 "by one",
+                 kept, (long long)ok[0]->id);
+        for (int j = 0; j < kept; j++)
+            engine_run_batch(e, &ok[j], 1);
+    }
+    for (int j = 0; j < kept; j++)
+        state_txn_done(&txns[j]);
     work_free(w, n);
-    state_txn_done(&txn);
-    json_decref(errs);
+    json_decref(devs);
+    json_decref(batch);
     json_decref(reason);
-    return rc;
+    free(txns);
+    free(ok);
 }
 
 /* ------------------------------------------------------------ recovery */
@@ -480,7 +590,7 @@ static json_t *flag_failed(struct engine *e, struct txn_dev *devs, int n)
     for (int i = 0; i < n; i++) {
         if (!devs[i].failed)
             continue;
-        store_device_flag(e->store, devs[i].name, devs[i].reason);
+        store_device_flag(ST(e), devs[i].name, devs[i].reason);
         json_object_set_new(e->flagged, devs[i].name,
                             json_string(devs[i].reason));
         json_object_set_new(attention, devs[i].name,
@@ -489,34 +599,42 @@ static json_t *flag_failed(struct engine *e, struct txn_dev *devs, int n)
     return attention;
 }
 
-/* Records the new intents of a transaction that was rolled forward. */
-static int recover_commit(struct engine *e, const struct job *job, json_t *plan,
-                          json_t *attention)
+/* Records the jobs of a transaction that was rolled forward. */
+static int recover_commit(struct engine *e, const struct job *const *jobs,
+                          int njobs, json_t *plan, json_t *attention)
 {
-    json_t *errs = json_array(), *intents = json_object(), *result, *p;
-    struct state_txn txn;
+    struct state_txn *txns = calloc(njobs + 1, sizeof(*txns));
+    const struct state_txn **tp = calloc(njobs + 1, sizeof(*tp));
+    json_t **results = calloc(njobs + 1, sizeof(*results));
+    int64_t *ids = calloc(njobs + 1, sizeof(*ids));
+    json_t *errs = json_array(), *intents = json_object(), *devices, *p;
     const char *name;
-    int rc = -1;
+    int rc = -1, applied = 0;
 
-    state_txn_init(&txn);
-    if (state_apply_job(e->st, job, &txn, errs)) {
-        log_err("recovery: job %lld no longer applies to the desired state",
-                (long long)job->id);
-        goto cleanup;
-    }
+    devices = json_array();
     json_object_foreach(plan, name, p)
+    {
         json_object_set(intents, name, json_object_get(p, "intent"));
-    result = json_pack("{s:O, s:o, s:b, s:O}", "allocations", txn.allocations,
-                       "devices", json_array(), "recovered", 1, "attention",
-                       attention);
-    json_object_foreach(plan, name, p) json_array_append_new(
-        json_object_get(result, "devices"), json_string(name));
-    rc = store_job_commit(e->store, job->id, e->st, &txn, intents, result);
-    json_decref(result);
-    if (rc) {
-        state_txn_rollback(e->st, &txn);
-        goto cleanup;
+        json_array_append_new(devices, json_string(name));
     }
+    for (int j = 0; j < njobs; j++, applied++) {
+        state_txn_init(&txns[j]);
+        if (state_apply_job(e->st, jobs[j], &txns[j], errs)) {
+            log_err("recovery: job %lld no longer applies to the desired "
+                    "state",
+                    (long long)jobs[j]->id);
+            state_txn_done(&txns[j]);
+            goto cleanup;
+        }
+        ids[j] = jobs[j]->id;
+        tp[j] = &txns[j];
+        results[j] = json_pack("{s:O, s:O, s:b, s:O}", "allocations",
+                               txns[j].allocations, "devices", devices,
+                               "recovered", 1, "attention", attention);
+    }
+    rc = store_batch_commit(ST(e), ids, njobs, e->st, tp, intents, results);
+    if (rc)
+        goto cleanup;
     json_object_foreach(plan, name, p)
     {
         struct device *dev = device_find(e, name);
@@ -529,21 +647,31 @@ static int recover_commit(struct engine *e, const struct job *job, json_t *plan,
     }
 
 cleanup:
-    state_txn_done(&txn);
+    if (rc)
+        rollback_all(e, txns, applied);
+    for (int j = 0; j < applied; j++) {
+        state_txn_done(&txns[j]);
+        json_decref(results[j]);
+    }
     json_decref(errs);
     json_decref(intents);
+    json_decref(devices);
+    free(txns);
+    free(tp);
+    free(results);
+    free(ids);
     return rc;
 }
 
-enum job_state engine_recover(struct engine *e, const struct job *job,
-                              json_t *row)
+enum job_state engine_recover(struct engine *e, const struct job *const *jobs,
+                              int njobs, json_t *row)
 {
     json_t *plan = json_object_get(row, "plan"), *p, *attention;
     const char *persist = json_string_value(json_object_get(row, "persist"));
     enum txn_phase phase =
         phase_parse(json_string_value(json_object_get(row, "phase")));
     struct txn_dev *devs = calloc(json_object_size(plan) + 1, sizeof(*devs));
-    struct txn_ctx c = {.e = e, .job = job->id, .devs = devs};
+    struct txn_ctx c = {.e = e, .job = jobs[0]->id, .devs = devs};
     struct txn_ops ops = {ctx_journal, NULL, ctx_progress, &c};
     enum job_state final = JOB_QUEUED;
     struct txn_opts o;
@@ -562,29 +690,143 @@ enum job_state engine_recover(struct engine *e, const struct job *job,
         c.n++;
     }
     txn_options(e, &o, persist);
-    log_info("recovery: job %lld was left in phase %s; %s", (long long)job->id,
-             phase_names[phase],
+    log_info("recovery: job %lld (%d job(s) in its transaction) was left in "
+             "phase %s; %s",
+             (long long)jobs[0]->id, njobs, phase_names[phase],
              phase == TXN_CONFIRMING ? "finishing it" : "undoing it");
-    store_job_step(e->store, job->id, NULL, "recovery", phase_names[phase]);
+    for (int j = 0; j < njobs; j++)
+        store_job_step(ST(e), jobs[j]->id, NULL, "recovery",
+                       phase_names[phase]);
 
-    attention = NULL;
     if (txn_recover(devs, c.n, phase, &o, &ops) == 1) {
         attention = flag_failed(e, devs, c.n);
-        final = recover_commit(e, job, plan, attention) ? JOB_FAILED
-                                                        : JOB_COMMITTED;
-        if (final == JOB_FAILED)
-            store_job_close(e->store, job->id, JOB_FAILED,
+        final = recover_commit(e, jobs, njobs, plan, attention) ? JOB_FAILED
+                                                                : JOB_COMMITTED;
+        for (int j = 0; final == JOB_FAILED && j < njobs; j++)
+            store_job_close(ST(e), jobs[j]->id, JOB_FAILED,
                             json_pack("{s:{s:s, s:s, s:O}}", "error", "code",
                                       "internal", "message",
                                       "recovery could not record the job",
                                       "devices", attention));
     } else {
-        /* nothing of it stays anywhere: run it again from the start */
+        /* nothing of it stays anywhere: run them again from the start */
         attention = flag_failed(e, devs, c.n);
-        store_job_close(e->store, job->id, JOB_QUEUED, NULL);
+        for (int j = 0; j < njobs; j++)
+            store_job_close(ST(e), jobs[j]->id, JOB_QUEUED, NULL);
     }
-    emit(e, job->id, job_state_name(final), NULL, NULL, "recovered");
+    for (int j = 0; j < njobs; j++)
+        emit(e, jobs[j]->id, job_state_name(final), NULL, NULL, "recovered");
     json_decref(attention);
     free(devs);
     return final;
+}
+
+/* ------------------------------------------------------- drift and sync */
+
+/* Reads dev's drift; returns 0 with *repair (NULL: in sync) or -1. */
+static int device_drift(struct device *dev, char **repair, char **undo,
+                        char *err, size_t errlen)
+{
+    char *running = NULL;
+    int rc;
+
+    if (ncs_get_config(dev->ncs, NC_DATASTORE_RUNNING, NULL, &running)) {
+        snprintf(err, errlen, "%s", dev->ncs->err);
+        return -1;
+    }
+    rc = drv_drift(dev->drv, running, dev->intent, repair, undo, err, errlen);
+    free(running);
+    return rc;
+}
+
+json_t *engine_check_sync(struct engine *e, const char *device)
+{
+    json_t *out = json_object();
+    char err[1024];
+
+    for (size_t i = 0; i < e->ndevs; i++) {
+        struct device *dev = &e->devs[i];
+        char *repair = NULL;
+        json_t *r;
+
+        if (device && strcmp(device, dev->inv->name))
+            continue;
+        if (device_drift(dev, &repair, NULL, err, sizeof(err)))
+            r = json_pack("{s:n, s:n, s:s}", "in_sync", "diff", "error", err);
+        else
+            r = json_pack("{s:b, s:s?, s:n}", "in_sync", repair == NULL, "diff",
+                          repair, "error");
+        json_object_set_new(out, dev->inv->name, r);
+        free(repair);
+    }
+    return out;
+}
+
+enum job_state engine_sync(struct engine *e, int64_t id, const char *device)
+{
+    struct device *dev = device_find(e, device);
+    struct txn_dev td = {0};
+    struct txn_ctx c = {.e = e, .job = id, .devs = &td, .n = 1};
+    struct txn_ops ops = {ctx_journal, NULL, ctx_progress, &c};
+    char *repair = NULL, *undo = NULL, err[1024], persist[64];
+    struct txn_opts o;
+    json_t *result;
+    int rc;
+
+    store_job_set_state(ST(e), id, JOB_RUNNING, NULL);
+    emit(e, id, "running", device, NULL, NULL);
+    if (!dev || device_drift(dev, &repair, &undo, err, sizeof(err))) {
+        if (!dev)
+            snprintf(err, sizeof(err), "no device %s in the inventory", device);
+        result = json_pack("{s:{s:s, s:s, s:{s:s}}}", "error", "code", "device",
+                           "message",
+                           "the device could not be "
+                           "compared with its intent",
+                           "devices", device, err);
+        store_job_step(ST(e), id, device, "failed", err);
+        store_job_close(ST(e), id, JOB_FAILED, result);
+        emit(e, id, "failed", NULL, NULL, err);
+        json_decref(result);
+        return JOB_FAILED;
+    }
+
+    rc = 0;
+    if (repair) {
+        snprintf(persist, sizeof(persist), "ixfab-sync-%lld-%lx", (long long)id,
+                 (long)time(NULL));
+        c.persist = persist;
+        txn_options(e, &o, persist);
+        td.name = dev->inv->name;
+        td.ncs = dev->ncs;
+        td.edit = repair;
+        td.undo = undo;
+        rc = txn_connect(&td, 1, &o, &ops);
+        if (!rc)
+            rc = txn_run(&td, 1, &o, &ops);
+    }
+    if (rc) {
+        result = json_pack("{s:{s:s, s:s, s:{s:s}}}", "error", "code", "device",
+                           "message",
+                           "the device refused the "
+                           "repair",
+                           "devices", device, td.reason);
+        store_job_close(ST(e), id, JOB_FAILED, result);
+        emit(e, id, "failed", NULL, NULL, td.reason);
+    } else {
+        result = json_pack("{s:b, s:[s]}", "repaired", repair != NULL,
+                           "devices", device);
+        store_device_flag(ST(e), device, NULL);
+        pthread_mutex_lock(&e->mu);
+        json_object_del(e->flagged, device);
+        pthread_mutex_unlock(&e->mu);
+        store_job_close(ST(e), id, JOB_COMMITTED, result);
+        emit(e, id, "committed", NULL, NULL,
+             repair ? "repaired" : "already in sync");
+        log_info("sync of %s: %s", device,
+                 repair ? "repaired" : "already in sync");
+    }
+    json_decref(result);
+    free(repair);
+    free(undo);
+    return rc ? JOB_FAILED : JOB_COMMITTED;
 }

@@ -57,19 +57,42 @@ struct store *engine_store(struct engine *e);
 void engine_set_emit(struct engine *e, engine_emit_fn emit, void *arg);
 
 /*
- * Runs one job to its end (committed or failed) and records it in the
- * store.  The job stays owned by the caller.  Returns the final state.
+ * Runs jobs that touch the same devices as one device transaction (one
+ * edit and one commit per device), in acceptance order, and records each
+ * job's outcome in the store.  A job that no longer fits the desired
+ * state fails alone; if the transaction fails with more than one job in
+ * it, the jobs run again one by one so that only the failing one fails.
+ * Several workers may run batches on disjoint devices at once; each
+ * calls engine_thread_store() first.  The jobs stay the caller's.
  */
-enum job_state engine_run(struct engine *e, const struct job *job);
+void engine_run_batch(struct engine *e, const struct job *const *jobs,
+                      int njobs);
+
+/* Gives the calling worker thread its own store handle. */
+void engine_thread_store(struct store *s);
 
 /*
  * Finishes a transaction a previous run left open (row from
- * store_txns_open(), job parsed from its body): rolled forward if any
- * device may have confirmed it, else rolled back.  Devices it cannot
- * reach are flagged out of sync.  Returns the job's state afterwards:
+ * store_txns_open(), jobs parsed from the bodies of its batch, in order):
+ * rolled forward if any device may have confirmed it, else rolled back. Devices
+ * it cannot reach are flagged out of sync.  Returns the job's state afterwards:
  * JOB_COMMITTED, or JOB_QUEUED (undone, to run again), or JOB_FAILED.
  */
-enum job_state engine_recover(struct engine *e, const struct job *job,
-                              json_t *row);
+enum job_state engine_recover(struct engine *e, const struct job *const *jobs,
+                              int njobs, json_t *row);
+
+/*
+ * Compares each device's running configuration (or only device's) with
+ * its intent, only what ixfab manages.  Returns {device: {in_sync, diff,
+ * error}} (new reference).
+ */
+json_t *engine_check_sync(struct engine *e, const char *device);
+
+/*
+ * Runs job id as a repair of device: the edit that brings its running
+ * configuration back to its intent, as a transaction.  Clears the
+ * device's out-of-sync flag on success.  Returns the job's final state.
+ */
+enum job_state engine_sync(struct engine *e, int64_t id, const char *device);
 
 #endif

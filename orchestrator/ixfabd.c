@@ -19,6 +19,8 @@ static void usage(FILE *f)
                "  --listen EP        request endpoint (tcp://127.0.0.1:7440)\n"
                "  --events EP        event endpoint (tcp://127.0.0.1:7441)\n"
                "  --data-dir DIR     where yang/ and templates/ are\n"
+               "  --config FILE      pools and port names (JSON; see\n"
+               "                     docs/operations.md)\n"
                "  --rpc-timeout MS   time a device has for each RPC (30000)\n"
                "  --connect-timeout MS  time to open a device session (10000)\n"
                "  --job-timeout MS   time a job may take on its devices "
@@ -26,6 +28,9 @@ static void usage(FILE *f)
                "  --confirm-timeout S   devices revert a confirmed commit not\n"
                "                     confirmed within S seconds (120)\n"
                "  --lock-attempts N  tries when a datastore is locked (5)\n"
+               "  --workers N        jobs on disjoint devices run in parallel "
+               "on\n"
+               "                     N threads (4)\n"
                "  --log-level L      error, warning, info or debug (info)\n");
 }
 
@@ -40,6 +45,7 @@ int main(int argc, char **argv)
         .confirm_timeout_s = 120,
         .lock_attempts = 5,
         .lock_backoff_ms = 100,
+        .workers = 4,
     };
     static const struct option opts[] = {
         {"inventory", required_argument, NULL, 'i'},
@@ -47,11 +53,13 @@ int main(int argc, char **argv)
         {"listen", required_argument, NULL, 'l'},
         {"events", required_argument, NULL, 'e'},
         {"data-dir", required_argument, NULL, 'd'},
+        {"config", required_argument, NULL, 'f'},
         {"rpc-timeout", required_argument, NULL, 't'},
         {"connect-timeout", required_argument, NULL, 'c'},
         {"job-timeout", required_argument, NULL, 'j'},
         {"confirm-timeout", required_argument, NULL, 'C'},
         {"lock-attempts", required_argument, NULL, 'L'},
+        {"workers", required_argument, NULL, 'w'},
         {"log-level", required_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -75,6 +83,9 @@ int main(int argc, char **argv)
         case 'd':
             cfg.datadir = optarg;
             break;
+        case 'f':
+            cfg.config = optarg;
+            break;
         case 't':
             cfg.rpc_timeout_ms = atoi(optarg);
             break;
@@ -89,6 +100,9 @@ int main(int argc, char **argv)
             break;
         case 'L':
             cfg.lock_attempts = atoi(optarg);
+            break;
+        case 'w':
+            cfg.workers = atoi(optarg);
             break;
         case 'v':
             level = log_level_parse(optarg);
@@ -108,7 +122,7 @@ int main(int argc, char **argv)
     if (!cfg.inventory || !cfg.store || optind != argc ||
         cfg.rpc_timeout_ms <= 0 || cfg.connect_timeout_ms <= 0 ||
         cfg.job_timeout_ms <= 0 || cfg.confirm_timeout_s <= 0 ||
-        cfg.lock_attempts <= 0) {
+        cfg.lock_attempts <= 0 || cfg.workers < 1 || cfg.workers > 256) {
         usage(stderr);
         return 64;
     }

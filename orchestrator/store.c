@@ -37,6 +37,7 @@ static const char *schema =
     " created REAL NOT NULL,"
     " updated REAL NOT NULL,"
     " attempt INTEGER NOT NULL DEFAULT 1,"
+    " devices TEXT,"
     " result TEXT);"
     "CREATE INDEX IF NOT EXISTS jobs_state ON jobs(state, id);"
     "CREATE TABLE IF NOT EXISTS job_steps ("
@@ -58,6 +59,7 @@ static const char *schema =
     " persist TEXT NOT NULL,"
     " phase TEXT NOT NULL,"
     " plan TEXT NOT NULL,"
+    " batch TEXT NOT NULL DEFAULT '[]',"
     " opened REAL NOT NULL);"
     "CREATE TABLE IF NOT EXISTS device_flags ("
     " device TEXT PRIMARY KEY,"
@@ -278,6 +280,8 @@ static json_t *job_steps(struct store *s, int64_t id)
         if (detail)
             json_object_set_new(row, "detail", json_string(detail));
         json_object_set_new(row, "at", json_real(sqlite3_column_double(st, 3)));
+        json_object_set_new(row, "attempt",
+                            json_integer(sqlite3_column_int64(st, 4)));
         json_array_append_new(steps, row);
     }
     sqlite3_finalize(st);
@@ -323,19 +327,35 @@ json_t *store_job_get(struct store *s, int64_t id)
     return row;
 }
 
-json_t *store_jobs_list(struct store *s, const char *state, int limit)
+json_t *store_jobs_list(struct store *s, const struct store_filter *f)
 {
     sqlite3_stmt *st;
     json_t *list;
 
-    st = prepare(s, "SELECT id, key, state, created, updated, result,"
-                    " attempt FROM jobs WHERE ?1 IS NULL OR state = ?1"
-                    " ORDER BY id DESC LIMIT ?2");
+    st = prepare(
+        s, "SELECT id, key, state, created, updated, result, attempt"
+           " FROM jobs WHERE (?1 IS NULL OR state = ?1)"
+           " AND (?3 IS NULL OR EXISTS (SELECT 1 FROM json_each(jobs.devices)"
+           " WHERE value = ?3))"
+           " AND (?4 IS NULL OR EXISTS (SELECT 1 FROM"
+           " json_each(jobs.body, '$.changes')"
+           " WHERE json_extract(value, '$.object.id') = ?4))"
+           " AND (?5 IS NULL OR created >= ?5)"
+           " AND (?6 IS NULL OR created <= ?6)"
+           " ORDER BY id DESC LIMIT ?2");
     if (!st)
         return NULL;
-    if (state)
-        sqlite3_bind_text(st, 1, state, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int(st, 2, limit);
+    if (f->state)
+        sqlite3_bind_text(st, 1, f->state, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int(st, 2, f->limit);
+    if (f->device)
+        sqlite3_bind_text(st, 3, f->device, -1, SQLITE_TRANSIENT);
+    if (f->object)
+        sqlite3_bind_text(st, 4, f->object, -1, SQLITE_TRANSIENT);
+    if (f->since > 0)
+        sqlite3_bind_double(st, 5, f->since);
+    if (f->until > 0)
+        sqlite3_bind_double(st, 6, f->until);
     list = json_array();
     while (sqlite3_step(st) == SQLITE_ROW)
         json_array_append_new(list, job_row(st, 0));
@@ -498,18 +518,19 @@ static int txn_delete(struct store *s, int64_t job)
 }
 
 int store_txn_begin(struct store *s, int64_t job, const char *persist,
-                    json_t *plan)
+                    json_t *plan, json_t *batch)
 {
     sqlite3_stmt *st;
 
     st = prepare(s, "INSERT OR REPLACE INTO txns (job, persist, phase, plan,"
-                    " opened) VALUES (?, ?, 'prepare', ?, ?)");
+                    " batch, opened) VALUES (?, ?, 'prepare', ?, ?, ?)");
     if (!st)
         return -1;
     sqlite3_bind_int64(st, 1, job);
     sqlite3_bind_text(st, 2, persist, -1, SQLITE_TRANSIENT);
     bind_json(st, 3, plan);
-    sqlite3_bind_double(st, 4, now());
+    bind_json(st, 4, batch);
+    sqlite3_bind_double(st, 5, now());
     if (step_done(s, st))
         return -1;
     crash_point();
@@ -535,16 +556,17 @@ json_t *store_txns_open(struct store *s)
     json_t *list = json_array();
     sqlite3_stmt *st;
 
-    st = prepare(s, "SELECT job, persist, phase, plan FROM txns ORDER BY job");
+    st = prepare(s, "SELECT job, persist, phase, plan, batch FROM txns"
+                    " ORDER BY job");
     if (!st)
         return list;
     while (sqlite3_step(st) == SQLITE_ROW)
         json_array_append_new(
-            list, json_pack("{s:I, s:s, s:s, s:o}", "job",
+            list, json_pack("{s:I, s:s, s:s, s:o, s:o}", "job",
                             (json_int_t)sqlite3_column_int64(st, 0), "persist",
                             (const char *)sqlite3_column_text(st, 1), "phase",
                             (const char *)sqlite3_column_text(st, 2), "plan",
-                            column_json(st, 3)));
+                            column_json(st, 3), "batch", column_json(st, 4)));
     sqlite3_finalize(st);
     return list;
 }
@@ -559,6 +581,34 @@ int store_job_close(struct store *s, int64_t id, enum job_state state,
         return -1;
     }
     return exec(s, "COMMIT");
+}
+
+int store_job_devices(struct store *s, int64_t id, json_t *devices)
+{
+    sqlite3_stmt *st = prepare(s, "UPDATE jobs SET devices = ? WHERE id = ?");
+
+    if (!st)
+        return -1;
+    bind_json(st, 1, devices);
+    sqlite3_bind_int64(st, 2, id);
+    return step_done(s, st);
+}
+
+json_t *store_job_counts(struct store *s)
+{
+    json_t *counts = json_object();
+    sqlite3_stmt *st;
+
+    for (int k = JOB_QUEUED; k <= JOB_CANCELLED; k++)
+        json_object_set_new(counts, job_state_name(k), json_integer(0));
+    st = prepare(s, "SELECT state, count(*) FROM jobs GROUP BY state");
+    if (!st)
+        return counts;
+    while (sqlite3_step(st) == SQLITE_ROW)
+        json_object_set_new(counts, (const char *)sqlite3_column_text(st, 0),
+                            json_integer(sqlite3_column_int64(st, 1)));
+    sqlite3_finalize(st);
+    return counts;
 }
 
 int store_job_replay(struct store *s, int64_t id)
@@ -627,6 +677,32 @@ json_t *store_devices_flagged(struct store *s)
             json_string((const char *)sqlite3_column_text(st, 1)));
     sqlite3_finalize(st);
     return flags;
+}
+
+int store_txn_end(struct store *s, int64_t job)
+{
+    return txn_delete(s, job);
+}
+
+int store_batch_commit(struct store *s, const int64_t *ids, size_t n,
+                       const struct state *state,
+                       const struct state_txn *const *txns, json_t *intents,
+                       json_t *const *results)
+{
+    if (exec(s, "BEGIN IMMEDIATE"))
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        if (commit_objects(s, state, txns[i]) ||
+            store_job_set_state(s, ids[i], JOB_COMMITTED, results[i]))
+            goto fail;
+    }
+    if (commit_intents(s, intents) || txn_delete(s, ids[0]))
+        goto fail;
+    return exec(s, "COMMIT");
+
+fail:
+    exec(s, "ROLLBACK");
+    return -1;
 }
 
 int store_job_commit(struct store *s, int64_t id, const struct state *state,

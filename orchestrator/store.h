@@ -52,11 +52,26 @@ int store_job_step(struct store *s, int64_t id, const char *device,
  */
 json_t *store_job_get(struct store *s, int64_t id);
 
+/* What store_jobs_list() selects; NULL or 0 members select everything. */
+struct store_filter {
+    const char *state;
+    const char *device;  /* jobs that touch this device */
+    const char *object;  /* jobs with a change of this object id */
+    double since, until; /* submitted within, epoch seconds */
+    int limit;
+};
+
 /*
- * Lists job summaries, newest first.  state may be NULL for all; limit
- * caps the count.  Returns a new array, or NULL on error.
+ * Lists job summaries, newest first.  Returns a new array, or NULL on
+ * error.
  */
-json_t *store_jobs_list(struct store *s, const char *state, int limit);
+json_t *store_jobs_list(struct store *s, const struct store_filter *f);
+
+/* Records the devices a job touches (for filtering).  Returns 0 or -1. */
+int store_job_devices(struct store *s, int64_t id, json_t *devices);
+
+/* Returns {state: count} over all jobs (new reference). */
+json_t *store_job_counts(struct store *s);
 
 /*
  * Returns the ids of jobs in the given state, oldest first, as a new
@@ -101,10 +116,26 @@ int store_job_commit(struct store *s, int64_t id, const struct state *st,
  * (store_job_close).  All return 0 or -1.
  */
 int store_txn_begin(struct store *s, int64_t job, const char *persist,
-                    json_t *plan);
+                    json_t *plan, json_t *batch);
+
+/* Drops a transaction's row (it ended without a commit).  0 or -1. */
+int store_txn_end(struct store *s, int64_t job);
+
+/*
+ * Commits jobs that ran as one transaction, in one SQLite transaction
+ * (one sync for all): each job's objects and state, the devices' new
+ * intents, and the journal row of ids[0].  Returns 0 or -1.
+ */
+int store_batch_commit(struct store *s, const int64_t *ids, size_t n,
+                       const struct state *state,
+                       const struct state_txn *const *txns, json_t *intents,
+                       json_t *const *results);
 int store_txn_phase(struct store *s, int64_t job, const char *phase);
 
-/* Returns the open transactions [{job, persist, phase, plan}] (new). */
+/*
+ * Returns the open transactions [{job, persist, phase, plan, batch}]
+ * (new); batch lists every job id the transaction carries, in order.
+ */
 json_t *store_txns_open(struct store *s);
 
 /* Sets a job's final state and closes its transaction, atomically. */

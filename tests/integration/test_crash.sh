@@ -98,11 +98,13 @@ cat >"$T/create.json" <<'JOB'
  {"action": "create", "kind": "network_service_config",
   "object": {"id": "nsc-x-1", "type": "exchange_lan", "network_service": "ns-x",
              "connection": "con-x1",
-             "vlan_config": {"vlan_type": "dot1q", "vlan": 300}}},
+             "vlan_config": {"vlan_type": "dot1q", "vlan": 300},
+             "asns": [64501], "listed": true}},
  {"action": "create", "kind": "network_service_config",
   "object": {"id": "nsc-x-2", "type": "exchange_lan", "network_service": "ns-x",
              "connection": "con-x2",
-             "vlan_config": {"vlan_type": "dot1q", "vlan": 301}}}]}
+             "vlan_config": {"vlan_type": "dot1q", "vlan": 301},
+             "asns": [64502], "listed": true}}]}
 JOB
 cat >"$T/delete.json" <<'JOB'
 {"changes": [
