@@ -125,10 +125,29 @@ struct lyd_node *vs_err_new(const struct ly_ctx *ctx, NC_ERR tag,
     char msg[1024];
     va_list ap;
 
-    if (tag == NC_ERR_DATA_EXISTS || tag == NC_ERR_DATA_MISSING)
+    switch (tag) {
+    case NC_ERR_DATA_EXISTS:
+    case NC_ERR_DATA_MISSING:
         err = nc_err(ctx, tag);
-    else
+        break;
+    case NC_ERR_UNKNOWN_ELEM:
+    case NC_ERR_MISSING_ELEM:
+    case NC_ERR_BAD_ELEM:
+        /* the element is not known here: name the parameter */
+        err = nc_err(ctx, tag, type, "config");
+        break;
+    case NC_ERR_UNKNOWN_ATTR:
+    case NC_ERR_MISSING_ATTR:
+    case NC_ERR_BAD_ATTR:
+    case NC_ERR_UNKNOWN_NS:
+    case NC_ERR_LOCK_DENIED:
+        /* these need details no caller has; say what failed instead */
+        err = nc_err(ctx, NC_ERR_OP_FAILED, type);
+        break;
+    default:
         err = nc_err(ctx, tag, type);
+        break;
+    }
     if (!err)
         return NULL;
     va_start(ap, fmt);
@@ -161,14 +180,14 @@ static void edit_fail(struct vs_edit *ed, struct lyd_node *err)
 
 /* ---------------------------------------------------------- datastores */
 
-static int ds_ports_add(struct ly_ctx *ctx, unsigned ports,
+static int ds_ports_add(struct ly_ctx *ctx, unsigned ports, const char *prefix,
                         struct lyd_node **tree)
 {
-    char path[160], name[32];
+    char path[512], name[256];
     unsigned i;
 
     for (i = 1; i <= ports; i++) {
-        snprintf(name, sizeof(name), "Ethernet%u", i);
+        snprintf(name, sizeof(name), "%s%u", prefix, i);
         snprintf(path, sizeof(path),
                  "/" OC_IF_MOD ":interfaces/interface[name='%s']/config", name);
         if (lyd_new_path(*tree, ctx, strcat(path, "/name"), name, 0,
@@ -182,7 +201,8 @@ static int ds_ports_add(struct ly_ctx *ctx, unsigned ports,
     return 0;
 }
 
-struct vs_ds *vs_ds_new(struct ly_ctx *ctx, unsigned ports)
+struct vs_ds *vs_ds_new(struct ly_ctx *ctx, unsigned ports, const char *prefix,
+                        struct lyd_node *initial)
 {
     struct vs_ds *ds;
     struct lyd_node *err = NULL;
@@ -191,9 +211,10 @@ struct vs_ds *vs_ds_new(struct ly_ctx *ctx, unsigned ports)
     if (!ds)
         log_fatal("%s: out of memory", __func__);
     ds->ctx = ctx;
+    ds->running = initial;
 
-    if (ly_ctx_get_module_implemented(ctx, OC_IF_MOD) &&
-        ds_ports_add(ctx, ports, &ds->running)) {
+    if (!initial && ly_ctx_get_module_implemented(ctx, OC_IF_MOD) &&
+        ds_ports_add(ctx, ports, prefix ? prefix : "Ethernet", &ds->running)) {
         log_err("cannot create the %u start-up interfaces: %s", ports,
                 ly_errmsg(ctx));
         goto err;
@@ -334,6 +355,13 @@ static struct lyd_node *tgt_find(struct lyd_node *parent, struct lyd_node **top,
 {
     struct lyd_node *match = NULL;
 
+    /* a leaf is the same node whatever its value; only its schema counts */
+    if (en->schema && en->schema->nodetype == LYS_LEAF) {
+        if (lyd_find_sibling_val(tgt_first(parent, top), en->schema, NULL, 0,
+                                 &match))
+            return NULL;
+        return match;
+    }
     if (lyd_find_sibling_first(tgt_first(parent, top), en, &match))
         return NULL;
     return match;

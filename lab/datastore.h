@@ -35,11 +35,14 @@ struct vs_ds {
 };
 
 /*
- * Creates the datastores with `ports` Ethernet interfaces in running when
- * the context implements openconfig-interfaces, otherwise empty.  Returns
- * NULL on failure (logged); free with vs_ds_free().
+ * Creates the datastores.  Running becomes initial when given (the
+ * datastores take it, even on failure), else `ports` Ethernet interfaces
+ * named prefix1, prefix2, ... ("Ethernet" when prefix is NULL) when the
+ * context implements openconfig-interfaces, else empty.  Returns NULL on
+ * failure (logged); free with vs_ds_free().
  */
-struct vs_ds *vs_ds_new(struct ly_ctx *ctx, unsigned ports);
+struct vs_ds *vs_ds_new(struct ly_ctx *ctx, unsigned ports, const char *prefix,
+                        struct lyd_node *initial);
 
 /* Frees the datastores; accepts NULL. */
 void vs_ds_free(struct vs_ds *ds);
@@ -94,9 +97,10 @@ int vs_ds_validate(struct ly_ctx *ctx, struct lyd_node **tree,
 struct lyd_node *vs_err_ly(const struct ly_ctx *ctx, NC_ERR fallback);
 
 /*
- * Builds an rpc-error of error-type application with tag and message.
- * Only tags taking no extra nc_err() arguments besides the type, plus
- * data-exists and data-missing, are accepted.  Returns NULL on failure.
+ * Builds an rpc-error of the given type with tag and message.  The
+ * element tags name "config" as the bad element; tags that need other
+ * details (attributes, namespaces, lock holders) become operation-failed.
+ * Returns NULL on failure.
  */
 struct lyd_node *vs_err_new(const struct ly_ctx *ctx, NC_ERR tag,
                             NC_ERR_TYPE type, const char *path, const char *fmt,

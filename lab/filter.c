@@ -306,6 +306,46 @@ static char *xp_prefixes_fix(const struct ly_ctx *ctx, const char *select)
     return out;
 }
 
+static int xp_word_char(char c)
+{
+    return isalnum((unsigned char)c) || c == '-' || c == '_' || c == '.' ||
+           c == ':';
+}
+
+static int xp_is_op_word(const char *w, size_t n)
+{
+    return (n == 3 && (!strncmp(w, "and", 3) || !strncmp(w, "mod", 3) ||
+                       !strncmp(w, "div", 3))) ||
+           (n == 2 && !strncmp(w, "or", 2));
+}
+
+int vs_xpath_has_mod(const char *expr)
+{
+    const char *p = expr, *w;
+    int operand = 0; /* the last token ended an operand */
+
+    while (*p) {
+        if (*p == '\'' || *p == '"') {
+            w = strchr(p + 1, *p);
+            p = w ? w + 1 : p + strlen(p);
+            operand = 1;
+        } else if (xp_word_char(*p)) {
+            /* libyang reads "mod" after an operand as the operator,
+             * whatever follows it */
+            if (operand && !strncmp(p, "mod", 3))
+                return 1;
+            for (w = p; xp_word_char(*p); p++)
+                ;
+            operand = !xp_is_op_word(w, (size_t)(p - w));
+        } else {
+            if (!isspace((unsigned char)*p))
+                operand = *p == ')' || *p == ']' || *p == '*';
+            p++;
+        }
+    }
+    return 0;
+}
+
 int vs_filter_xpath(const struct ly_ctx *ctx, const struct lyd_node *data,
                     const char *select, struct lyd_node **out,
                     struct lyd_node **err)
@@ -315,6 +355,13 @@ int vs_filter_xpath(const struct ly_ctx *ctx, const struct lyd_node *data,
     int rc = 0;
 
     *out = NULL;
+    if (vs_xpath_has_mod(select)) {
+        *err = vs_err_new(ctx, NC_ERR_INVALID_VALUE, NC_ERR_TYPE_PROT, NULL,
+                          "invalid XPath filter \"%s\": the mod operator "
+                          "is not supported by this switch",
+                          select);
+        return -1;
+    }
     if (!data)
         return 0;
     xpath = xp_prefixes_fix(ctx, select);

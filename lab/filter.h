@@ -27,4 +27,11 @@ int vs_filter_xpath(const struct ly_ctx *ctx, const struct lyd_node *data,
                     const char *select, struct lyd_node **out,
                     struct lyd_node **err);
 
+/*
+ * Whether an XPath expression uses the mod operator, which libyang 2.1
+ * evaluates with an integer division that kills the process when the
+ * divisor is zero; expressions from clients that use it are refused.
+ */
+int vs_xpath_has_mod(const char *expr);
+
 #endif

@@ -33,29 +33,76 @@ static int dir_exists(const char *path)
     return !stat(path, &st) && S_ISDIR(st.st_mode);
 }
 
-char *vs_profile_dir_find(const char *profile)
+/* Finds yang/<sub> next to the executable; returns a new string or NULL. */
+static char *exe_yang_dir(const char *sub)
 {
     char exe[PATH_MAX], path[PATH_MAX + 64], *dir;
     ssize_t len;
 
     len = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-    if (len < 0) {
-        log_errno("cannot find the executable's directory");
+    if (len < 0)
         return NULL;
-    }
     exe[len] = '\0';
     dir = dirname(exe);
 
-    snprintf(path, sizeof(path), "%s/../yang/%s", dir, profile);
+    snprintf(path, sizeof(path), "%s/../yang/%s", dir, sub);
     if (dir_exists(path))
         return strdup(path);
-    snprintf(path, sizeof(path), "%s/../../yang/%s", dir, profile);
+    snprintf(path, sizeof(path), "%s/../../yang/%s", dir, sub);
     if (dir_exists(path))
         return strdup(path);
-    log_err("no directory for profile \"%s\" in %s/../yang or "
-            "%s/../../yang; give one with --profile-dir",
-            profile, dir, dir);
     return NULL;
+}
+
+char *vs_profile_dir_find(const char *profile)
+{
+    char *dir = exe_yang_dir(profile);
+
+    if (!dir)
+        log_err("no directory for profile \"%s\" in yang/ next to the "
+                "executable (or one level up); give one with --profile-dir",
+                profile);
+    return dir;
+}
+
+/* The lab module's directory: a sibling of the profile's, or ours. */
+static char *lab_dir_find(const char *profile_dir)
+{
+    char path[PATH_MAX + 16], *dir;
+
+    snprintf(path, sizeof(path), "%s/../lab", profile_dir);
+    if (dir_exists(path))
+        return strdup(path);
+    dir = exe_yang_dir("lab");
+    if (dir)
+        return dir;
+    if (dir_exists(IXFAB_DATADIR "/yang/lab"))
+        return strdup(IXFAB_DATADIR "/yang/lab");
+    return NULL;
+}
+
+static int lab_module_load(struct ly_ctx *ctx, const char *profile_dir)
+{
+    char *dir = lab_dir_find(profile_dir);
+    int rc = -1;
+
+    if (!dir) {
+        log_err("the lab module " VS_LAB_MODULE ".yang is missing: looked "
+                "in %s/../lab and yang/lab next to the executable",
+                profile_dir);
+        return -1;
+    }
+    if (ly_ctx_set_searchdir(ctx, dir) ||
+        !ly_ctx_load_module(ctx, VS_LAB_MODULE, NULL, NULL)) {
+        log_err("cannot load " VS_LAB_MODULE " from %s: %s", dir,
+                ly_errmsg(ctx));
+        goto cleanup;
+    }
+    rc = 0;
+
+cleanup:
+    free(dir);
+    return rc;
 }
 
 /* Whether the YANG file holds a submodule (loaded by its module). */
@@ -162,6 +209,7 @@ struct ly_ctx *vs_profile_ctx_new(const char *profile_dir)
         return NULL;
     }
     if (ly_ctx_set_searchdir(ctx, profile_dir) || std_modules_load(ctx) ||
+        lab_module_load(ctx, profile_dir) ||
         profile_modules_load(ctx, profile_dir)) {
         ly_ctx_destroy(ctx);
         return NULL;

@@ -16,6 +16,10 @@
  * keeps a copy of running; a confirming commit drops the copy, while a
  * timeout, cancel-commit, or the end of the issuing session (unless a
  * persist token was given) restores it.
+ *
+ * Every change of running is saved to the switch's state directory
+ * (vs_state.c); injected faults are checked by the operation they fail
+ * (vs_fault.c).
  */
 #include "vs_priv.h"
 
@@ -28,8 +32,6 @@
 #include "log.h"
 
 #define CONFIRM_TIMEOUT_DEFAULT 600
-
-struct vs_server *vs_rpc_server;
 
 enum vs_dstore { DS_NONE, DS_RUNNING, DS_CANDIDATE, DS_CONFIG };
 
@@ -73,39 +75,39 @@ static const char *dstore_name(enum vs_dstore ds)
     return ds == DS_RUNNING ? "running" : "candidate";
 }
 
-static struct lyd_node **dstore_tree(struct vs_server *srv, enum vs_dstore ds)
+static struct lyd_node **dstore_tree(struct vs_switch *sw, enum vs_dstore ds)
 {
-    return ds == DS_RUNNING ? &srv->ds->running : &srv->ds->candidate;
+    return ds == DS_RUNNING ? &sw->ds->running : &sw->ds->candidate;
 }
 
-static uint32_t *dstore_lock(struct vs_server *srv, enum vs_dstore ds)
+static uint32_t *dstore_lock(struct vs_switch *sw, enum vs_dstore ds)
 {
-    return ds == DS_RUNNING ? &srv->lock_run : &srv->lock_cand;
+    return ds == DS_RUNNING ? &sw->lock_run : &sw->lock_cand;
 }
 
-static struct nc_server_reply *reply_err(struct vs_server *srv, NC_ERR tag,
+static struct nc_server_reply *reply_err(struct vs_switch *sw, NC_ERR tag,
                                          NC_ERR_TYPE type, const char *msg)
 {
-    return vs_err_reply(vs_err_new(srv->ctx, tag, type, NULL, "%s", msg));
+    return vs_err_reply(vs_err_new(sw->ctx, tag, type, NULL, "%s", msg));
 }
 
-static struct nc_server_reply *reply_unsupported_ds(struct vs_server *srv)
+static struct nc_server_reply *reply_unsupported_ds(struct vs_switch *sw)
 {
-    return reply_err(srv, NC_ERR_OP_NOT_SUPPORTED, NC_ERR_TYPE_PROT,
+    return reply_err(sw, NC_ERR_OP_NOT_SUPPORTED, NC_ERR_TYPE_PROT,
                      "this switch supports only the running and candidate "
                      "datastores here");
 }
 
 /* in-use with the holder's session id when another session locked ds. */
-static struct nc_server_reply *lock_check(struct vs_server *srv,
+static struct nc_server_reply *lock_check(struct vs_switch *sw,
                                           enum vs_dstore ds, uint32_t sid)
 {
-    uint32_t holder = *dstore_lock(srv, ds);
+    uint32_t holder = *dstore_lock(sw, ds);
     struct lyd_node *err;
 
     if (!holder || holder == sid)
         return NULL;
-    err = vs_err_new(srv->ctx, NC_ERR_IN_USE, NC_ERR_TYPE_PROT, NULL,
+    err = vs_err_new(sw->ctx, NC_ERR_IN_USE, NC_ERR_TYPE_PROT, NULL,
                      "the %s datastore is locked by session %u",
                      dstore_name(ds), holder);
     if (err)
@@ -181,7 +183,7 @@ static void state_add(struct lyd_node *tree)
 }
 
 /* Applies the rpc's filter to tree (which it takes). */
-static struct nc_server_reply *reply_filtered(struct vs_server *srv,
+static struct nc_server_reply *reply_filtered(struct vs_switch *sw,
                                               const struct lyd_node *rpc,
                                               struct lyd_node *tree)
 {
@@ -196,17 +198,17 @@ static struct nc_server_reply *reply_filtered(struct vs_server *srv,
         select = lyd_find_meta(flt->meta, NULL, "ietf-netconf:select");
         if (!select) {
             lyd_free_all(tree);
-            return vs_err_reply(nc_err(srv->ctx, NC_ERR_MISSING_ATTR,
+            return vs_err_reply(nc_err(sw->ctx, NC_ERR_MISSING_ATTR,
                                        NC_ERR_TYPE_PROT, "select", "filter"));
         }
-        if (vs_filter_xpath(srv->ctx, tree, lyd_get_meta_value(select), &out,
+        if (vs_filter_xpath(sw->ctx, tree, lyd_get_meta_value(select), &out,
                             &err)) {
             lyd_free_all(tree);
             return vs_err_reply(err);
         }
     } else if (type && strcmp(lyd_get_meta_value(type), "subtree")) {
         lyd_free_all(tree);
-        return vs_err_reply(nc_err(srv->ctx, NC_ERR_BAD_ATTR, NC_ERR_TYPE_PROT,
+        return vs_err_reply(nc_err(sw->ctx, NC_ERR_BAD_ATTR, NC_ERR_TYPE_PROT,
                                    "type", "filter"));
     } else if (vs_filter_subtree(tree, flt, &out)) {
         lyd_free_all(tree);
@@ -216,29 +218,29 @@ static struct nc_server_reply *reply_filtered(struct vs_server *srv,
     return reply_data(rpc, out, rpc_wd_mode(rpc));
 }
 
-static struct nc_server_reply *rpc_get(struct vs_server *srv,
+static struct nc_server_reply *rpc_get(struct vs_switch *sw,
                                        const struct lyd_node *rpc)
 {
     struct lyd_node *tree = NULL;
 
-    if (vs_ds_tree_copy(srv->ds->running, &tree))
+    if (vs_ds_tree_copy(sw->ds->running, &tree))
         return NULL;
     if (tree)
         state_add(tree);
-    return reply_filtered(srv, rpc, tree);
+    return reply_filtered(sw, rpc, tree);
 }
 
-static struct nc_server_reply *rpc_get_config(struct vs_server *srv,
+static struct nc_server_reply *rpc_get_config(struct vs_switch *sw,
                                               const struct lyd_node *rpc)
 {
     enum vs_dstore ds = rpc_dstore(rpc, "source");
     struct lyd_node *tree = NULL;
 
     if (ds != DS_RUNNING && ds != DS_CANDIDATE)
-        return reply_unsupported_ds(srv);
-    if (vs_ds_tree_copy(*dstore_tree(srv, ds), &tree))
+        return reply_unsupported_ds(sw);
+    if (vs_ds_tree_copy(*dstore_tree(sw, ds), &tree))
         return NULL;
-    return reply_filtered(srv, rpc, tree);
+    return reply_filtered(sw, rpc, tree);
 }
 
 /* ---------------------------------------------------------- edit-config */
@@ -276,7 +278,7 @@ static void edit_args_get(const struct lyd_node *rpc, struct edit_args *a)
 }
 
 /* Applies the edit to a copy of the target; *copy gets the result. */
-static struct nc_server_reply *edit_run(struct vs_server *srv,
+static struct nc_server_reply *edit_run(struct vs_switch *sw,
                                         const struct edit_args *a,
                                         const struct lyd_node *edit,
                                         struct lyd_node **copy)
@@ -286,14 +288,20 @@ static struct nc_server_reply *edit_run(struct vs_server *srv,
     int rc;
 
     *copy = NULL;
-    if (vs_ds_tree_copy(*dstore_tree(srv, a->ds), copy))
+    if (vs_ds_tree_copy(*dstore_tree(sw, a->ds), copy))
         return NULL;
-    rc =
-        vs_ds_edit_apply(srv->ctx, copy, edit, a->defop, a->keep_going, &reply);
+    rc = vs_ds_edit_apply(sw->ctx, copy, edit, a->defop, a->keep_going, &reply);
     if (rc && !a->keep_going)
         goto fail;
-    if (a->validate && !rc && vs_ds_validate(srv->ctx, copy, &err)) {
+    if (a->validate && !rc && vs_ds_validate(sw->ctx, copy, &err)) {
         reply = vs_err_reply(err);
+        goto fail;
+    }
+    if (sw->faults.f[VS_F_FAIL_EDIT].on &&
+        vs_fault_touches(sw, VS_F_FAIL_EDIT, edit, *dstore_tree(sw, a->ds),
+                         *copy)) {
+        nc_server_reply_free(reply);
+        reply = vs_fault_reply(sw, VS_F_FAIL_EDIT, "edit-config");
         goto fail;
     }
     return reply;
@@ -305,26 +313,28 @@ fail:
 }
 
 /* Makes copy the new content of the edit's target. */
-static void edit_commit(struct vs_server *srv, enum vs_dstore ds,
+static void edit_commit(struct vs_switch *sw, enum vs_dstore ds,
                         struct lyd_node *copy, uint32_t sid)
 {
-    struct vs_ds *d = srv->ds;
+    struct vs_ds *d = sw->ds;
 
-    lyd_free_all(*dstore_tree(srv, ds));
-    *dstore_tree(srv, ds) = copy;
+    lyd_free_all(*dstore_tree(sw, ds));
+    *dstore_tree(sw, ds) = copy;
     if (ds == DS_CANDIDATE) {
         if (d->cand_dirty && d->cand_sid != sid)
             d->cand_sid = 0;
         else if (!d->cand_dirty)
             d->cand_sid = sid;
         d->cand_dirty = 1;
-    } else if (!d->cand_dirty) {
-        vs_ds_cand_reset(d);
+    } else {
+        if (!d->cand_dirty)
+            vs_ds_cand_reset(d);
+        vs_state_save(sw);
     }
 }
 
 static struct nc_server_reply *
-rpc_edit_config(struct vs_server *srv, const struct lyd_node *rpc, uint32_t sid)
+rpc_edit_config(struct vs_switch *sw, const struct lyd_node *rpc, uint32_t sid)
 {
     struct nc_server_reply *reply;
     struct lyd_node *config, *edit, *copy, *err = NULL;
@@ -332,20 +342,20 @@ rpc_edit_config(struct vs_server *srv, const struct lyd_node *rpc, uint32_t sid)
 
     edit_args_get(rpc, &a);
     if (a.ds != DS_RUNNING && a.ds != DS_CANDIDATE)
-        return reply_unsupported_ds(srv);
-    if ((reply = lock_check(srv, a.ds, sid)))
+        return reply_unsupported_ds(sw);
+    if ((reply = lock_check(sw, a.ds, sid)))
         return reply;
     if (lyd_find_path(rpc, "config", 0, &config))
-        return reply_err(srv, NC_ERR_OP_NOT_SUPPORTED, NC_ERR_TYPE_PROT,
+        return reply_err(sw, NC_ERR_OP_NOT_SUPPORTED, NC_ERR_TYPE_PROT,
                          "only inline <config> is supported, not <url>");
 
-    edit = vs_ds_edit_parse(srv->ctx, config, &err);
+    edit = vs_ds_edit_parse(sw->ctx, config, &err);
     if (err)
         return vs_err_reply(err);
-    reply = edit_run(srv, &a, edit, &copy);
+    reply = edit_run(sw, &a, edit, &copy);
     lyd_free_all(edit);
     if (copy && !a.test_only) {
-        edit_commit(srv, a.ds, copy, sid);
+        edit_commit(sw, a.ds, copy, sid);
         log_debug("session %u edited %s", sid, dstore_name(a.ds));
     } else {
         lyd_free_all(copy);
@@ -355,37 +365,46 @@ rpc_edit_config(struct vs_server *srv, const struct lyd_node *rpc, uint32_t sid)
 
 /* ------------------------------------------------------ lock and unlock */
 
-static struct nc_server_reply *lock_denied(struct vs_server *srv,
+static struct nc_server_reply *lock_denied(struct vs_switch *sw,
                                            uint32_t holder, const char *why)
 {
     struct lyd_node *err;
 
-    err = nc_err(srv->ctx, NC_ERR_LOCK_DENIED, holder);
+    err = nc_err(sw->ctx, NC_ERR_LOCK_DENIED, holder);
     if (err)
         nc_err_set_msg(err, why, "en");
     return vs_err_reply(err);
 }
 
 static struct nc_server_reply *
-rpc_lock(struct vs_server *srv, const struct lyd_node *rpc, uint32_t sid)
+rpc_lock(struct vs_switch *sw, const struct lyd_node *rpc, uint32_t sid)
 {
     enum vs_dstore ds = rpc_dstore(rpc, "target");
     uint32_t *holder;
     char why[128];
 
     if (ds != DS_RUNNING && ds != DS_CANDIDATE)
-        return reply_unsupported_ds(srv);
-    holder = dstore_lock(srv, ds);
+        return reply_unsupported_ds(sw);
+    if (sw->faults.f[VS_F_DENY_LOCK].on) {
+        log_info("switch %s: injected fault deny-lock refused a lock",
+                 sw->opts.name);
+        snprintf(why, sizeof(why),
+                 "the %s datastore is locked by an entity outside NETCONF "
+                 "(injected fault deny-lock)",
+                 dstore_name(ds));
+        return lock_denied(sw, 0, why);
+    }
+    holder = dstore_lock(sw, ds);
     if (*holder) {
         snprintf(why, sizeof(why), "the %s datastore is locked by session %u",
                  dstore_name(ds), *holder);
-        return lock_denied(srv, *holder, why);
+        return lock_denied(sw, *holder, why);
     }
-    if (ds == DS_CANDIDATE && srv->ds->cand_dirty && srv->ds->cand_sid != sid) {
+    if (ds == DS_CANDIDATE && sw->ds->cand_dirty && sw->ds->cand_sid != sid) {
         snprintf(why, sizeof(why),
                  "candidate holds uncommitted changes of session %u",
-                 srv->ds->cand_sid);
-        return lock_denied(srv, srv->ds->cand_sid, why);
+                 sw->ds->cand_sid);
+        return lock_denied(sw, sw->ds->cand_sid, why);
     }
     *holder = sid;
     log_debug("session %u locked %s", sid, dstore_name(ds));
@@ -393,16 +412,16 @@ rpc_lock(struct vs_server *srv, const struct lyd_node *rpc, uint32_t sid)
 }
 
 static struct nc_server_reply *
-rpc_unlock(struct vs_server *srv, const struct lyd_node *rpc, uint32_t sid)
+rpc_unlock(struct vs_switch *sw, const struct lyd_node *rpc, uint32_t sid)
 {
     enum vs_dstore ds = rpc_dstore(rpc, "target");
     uint32_t *holder;
 
     if (ds != DS_RUNNING && ds != DS_CANDIDATE)
-        return reply_unsupported_ds(srv);
-    holder = dstore_lock(srv, ds);
+        return reply_unsupported_ds(sw);
+    holder = dstore_lock(sw, ds);
     if (*holder != sid)
-        return reply_err(srv, NC_ERR_OP_FAILED, NC_ERR_TYPE_PROT,
+        return reply_err(sw, NC_ERR_OP_FAILED, NC_ERR_TYPE_PROT,
                          *holder ? "the lock is held by another session"
                                  : "the datastore is not locked");
     *holder = 0;
@@ -412,7 +431,7 @@ rpc_unlock(struct vs_server *srv, const struct lyd_node *rpc, uint32_t sid)
 
 /* ---------------------------------------- validate and discard-changes */
 
-static struct nc_server_reply *rpc_validate(struct vs_server *srv,
+static struct nc_server_reply *rpc_validate(struct vs_switch *sw,
                                             const struct lyd_node *rpc)
 {
     enum vs_dstore ds = rpc_dstore(rpc, "source");
@@ -420,26 +439,31 @@ static struct nc_server_reply *rpc_validate(struct vs_server *srv,
 
     if (ds == DS_CONFIG) {
         lyd_find_path(rpc, "source/config", 0, &config);
-        tree = vs_ds_edit_parse(srv->ctx, config, &err);
+        tree = vs_ds_edit_parse(sw->ctx, config, &err);
     } else if (ds == DS_RUNNING || ds == DS_CANDIDATE) {
-        if (vs_ds_tree_copy(*dstore_tree(srv, ds), &tree))
+        if (vs_ds_tree_copy(*dstore_tree(sw, ds), &tree))
             return NULL;
     } else {
-        return reply_unsupported_ds(srv);
+        return reply_unsupported_ds(sw);
+    }
+    if (!err && sw->faults.f[VS_F_FAIL_VALIDATE].on &&
+        vs_fault_touches(sw, VS_F_FAIL_VALIDATE, NULL, sw->ds->running, tree)) {
+        lyd_free_all(tree);
+        return vs_fault_reply(sw, VS_F_FAIL_VALIDATE, "validate");
     }
     if (!err)
-        vs_ds_validate(srv->ctx, &tree, &err);
+        vs_ds_validate(sw->ctx, &tree, &err);
     lyd_free_all(tree);
     return err ? vs_err_reply(err) : nc_server_reply_ok();
 }
 
-static struct nc_server_reply *rpc_discard(struct vs_server *srv, uint32_t sid)
+static struct nc_server_reply *rpc_discard(struct vs_switch *sw, uint32_t sid)
 {
     struct nc_server_reply *reply;
 
-    if ((reply = lock_check(srv, DS_CANDIDATE, sid)))
+    if ((reply = lock_check(sw, DS_CANDIDATE, sid)))
         return reply;
-    if (vs_ds_cand_reset(srv->ds))
+    if (vs_ds_cand_reset(sw->ds))
         return NULL;
     return nc_server_reply_ok();
 }
@@ -454,18 +478,19 @@ void vs_rpc_confirm_clear(struct vs_confirm *cc)
 }
 
 /* Puts back the running configuration saved by a confirmed commit. */
-static void confirm_revert(struct vs_server *srv, const char *why)
+static void confirm_revert(struct vs_switch *sw, const char *why)
 {
-    lyd_free_all(srv->ds->running);
-    srv->ds->running = srv->cc.backup;
-    srv->cc.backup = NULL;
-    vs_rpc_confirm_clear(&srv->cc);
-    if (!srv->ds->cand_dirty)
-        vs_ds_cand_reset(srv->ds);
-    log_info("confirmed commit reverted: %s", why);
+    lyd_free_all(sw->ds->running);
+    sw->ds->running = sw->cc.backup;
+    sw->cc.backup = NULL;
+    vs_rpc_confirm_clear(&sw->cc);
+    if (!sw->ds->cand_dirty)
+        vs_ds_cand_reset(sw->ds);
+    vs_state_save(sw);
+    log_info("switch %s: confirmed commit reverted: %s", sw->opts.name, why);
 }
 
-static void confirm_arm(struct vs_server *srv, const struct lyd_node *rpc,
+static void confirm_arm(struct vs_switch *sw, const struct lyd_node *rpc,
                         uint32_t sid)
 {
     const char *timeout = rpc_leaf(rpc, "confirm-timeout");
@@ -473,167 +498,171 @@ static void confirm_arm(struct vs_server *srv, const struct lyd_node *rpc,
     unsigned long secs;
 
     secs = timeout ? strtoul(timeout, NULL, 10) : CONFIRM_TIMEOUT_DEFAULT;
-    clock_gettime(CLOCK_MONOTONIC, &srv->cc.deadline);
-    srv->cc.deadline.tv_sec += secs;
-    srv->cc.sid = sid;
+    clock_gettime(CLOCK_MONOTONIC, &sw->cc.deadline);
+    sw->cc.deadline.tv_sec += secs;
+    sw->cc.sid = sid;
     if (persist) {
-        free(srv->cc.persist);
-        srv->cc.persist = strdup(persist);
-        if (!srv->cc.persist)
+        free(sw->cc.persist);
+        sw->cc.persist = strdup(persist);
+        if (!sw->cc.persist)
             log_fatal("%s: out of memory", __func__);
     }
     log_info("confirmed commit by session %u, revert in %lu s%s", sid, secs,
-             srv->cc.persist ? " (persistent)" : "");
+             sw->cc.persist ? " (persistent)" : "");
 }
 
 /*
  * Checks that this commit (or cancel-commit) may act on the pending
  * confirmed commit; returns an error reply or NULL.
  */
-static struct nc_server_reply *confirm_check(struct vs_server *srv,
+static struct nc_server_reply *confirm_check(struct vs_switch *sw,
                                              const char *persist_id,
                                              uint32_t sid, int cancel)
 {
-    struct vs_confirm *cc = &srv->cc;
+    struct vs_confirm *cc = &sw->cc;
 
     if (!cc->active) {
         if (cancel)
-            return reply_err(srv, NC_ERR_OP_FAILED, NC_ERR_TYPE_PROT,
+            return reply_err(sw, NC_ERR_OP_FAILED, NC_ERR_TYPE_PROT,
                              "no confirmed commit is pending");
         if (persist_id)
-            return reply_err(srv, NC_ERR_INVALID_VALUE, NC_ERR_TYPE_PROT,
+            return reply_err(sw, NC_ERR_INVALID_VALUE, NC_ERR_TYPE_PROT,
                              "no confirmed commit with that persist-id "
                              "is pending");
         return NULL;
     }
     if (persist_id) {
         if (!cc->persist || strcmp(cc->persist, persist_id))
-            return reply_err(srv, NC_ERR_INVALID_VALUE, NC_ERR_TYPE_PROT,
+            return reply_err(sw, NC_ERR_INVALID_VALUE, NC_ERR_TYPE_PROT,
                              "persist-id does not match the pending "
                              "confirmed commit");
         return NULL;
     }
     if (cc->persist)
-        return reply_err(srv, NC_ERR_OP_FAILED, NC_ERR_TYPE_PROT,
+        return reply_err(sw, NC_ERR_OP_FAILED, NC_ERR_TYPE_PROT,
                          "the pending confirmed commit is persistent: "
                          "give its persist-id");
     if (cc->sid != sid)
-        return reply_err(srv, NC_ERR_OP_FAILED, NC_ERR_TYPE_PROT,
+        return reply_err(sw, NC_ERR_OP_FAILED, NC_ERR_TYPE_PROT,
                          "the pending confirmed commit belongs to another "
                          "session");
     return NULL;
 }
 
 static struct nc_server_reply *
-rpc_commit(struct vs_server *srv, const struct lyd_node *rpc, uint32_t sid)
+rpc_commit(struct vs_switch *sw, const struct lyd_node *rpc, uint32_t sid)
 {
     int confirmed = rpc_has(rpc, "confirmed");
     struct nc_server_reply *reply;
     struct lyd_node *tree = NULL, *err = NULL;
 
-    if ((reply = lock_check(srv, DS_CANDIDATE, sid)) ||
-        (reply = lock_check(srv, DS_RUNNING, sid)) ||
-        (reply = confirm_check(srv, rpc_leaf(rpc, "persist-id"), sid, 0)))
+    if ((reply = lock_check(sw, DS_CANDIDATE, sid)) ||
+        (reply = lock_check(sw, DS_RUNNING, sid)) ||
+        (reply = confirm_check(sw, rpc_leaf(rpc, "persist-id"), sid, 0)))
         return reply;
 
-    if (vs_ds_tree_copy(srv->ds->candidate, &tree))
+    if (sw->faults.f[VS_F_FAIL_COMMIT].on &&
+        vs_fault_touches(sw, VS_F_FAIL_COMMIT, NULL, sw->ds->running,
+                         sw->ds->candidate))
+        return vs_fault_reply(sw, VS_F_FAIL_COMMIT, "commit");
+    if (vs_ds_tree_copy(sw->ds->candidate, &tree))
         return NULL;
-    if (vs_ds_validate(srv->ctx, &tree, &err)) {
+    if (vs_ds_validate(sw->ctx, &tree, &err)) {
         lyd_free_all(tree);
         return vs_err_reply(err);
     }
 
-    if (confirmed && !srv->cc.active) {
-        srv->cc.active = 1;
-        srv->cc.backup = srv->ds->running;
-        srv->ds->running = NULL;
-    } else if (!confirmed && srv->cc.active) {
-        vs_rpc_confirm_clear(&srv->cc);
+    if (confirmed && !sw->cc.active) {
+        sw->cc.active = 1;
+        sw->cc.backup = sw->ds->running;
+        sw->ds->running = NULL;
+    } else if (!confirmed && sw->cc.active) {
+        vs_rpc_confirm_clear(&sw->cc);
         log_info("confirmed commit confirmed by session %u", sid);
     }
     if (confirmed)
-        confirm_arm(srv, rpc, sid);
-    lyd_free_all(srv->ds->running);
-    srv->ds->running = tree;
-    vs_ds_cand_reset(srv->ds);
-    log_info("session %u committed", sid);
+        confirm_arm(sw, rpc, sid);
+    lyd_free_all(sw->ds->running);
+    sw->ds->running = tree;
+    vs_ds_cand_reset(sw->ds);
+    vs_state_save(sw);
+    log_info("switch %s: session %u committed", sw->opts.name, sid);
     return nc_server_reply_ok();
 }
 
-static struct nc_server_reply *rpc_cancel_commit(struct vs_server *srv,
+static struct nc_server_reply *rpc_cancel_commit(struct vs_switch *sw,
                                                  const struct lyd_node *rpc,
                                                  uint32_t sid)
 {
     struct nc_server_reply *reply;
 
-    reply = confirm_check(srv, rpc_leaf(rpc, "persist-id"), sid, 1);
+    reply = confirm_check(sw, rpc_leaf(rpc, "persist-id"), sid, 1);
     if (reply)
         return reply;
-    confirm_revert(srv, "cancel-commit");
+    confirm_revert(sw, "cancel-commit");
     return nc_server_reply_ok();
 }
 
-void vs_rpc_timers_check(struct vs_server *srv)
+void vs_rpc_timers_check(struct vs_switch *sw)
 {
     struct timespec now;
 
-    if (!srv->cc.active)
+    if (!sw->cc.active)
         return;
     clock_gettime(CLOCK_MONOTONIC, &now);
-    if (now.tv_sec > srv->cc.deadline.tv_sec ||
-        (now.tv_sec == srv->cc.deadline.tv_sec &&
-         now.tv_nsec >= srv->cc.deadline.tv_nsec))
-        confirm_revert(srv, "confirm-timeout passed");
+    if (now.tv_sec > sw->cc.deadline.tv_sec ||
+        (now.tv_sec == sw->cc.deadline.tv_sec &&
+         now.tv_nsec >= sw->cc.deadline.tv_nsec))
+        confirm_revert(sw, "confirm-timeout passed");
 }
 
 /* ------------------------------------------------------------- sessions */
 
-void vs_rpc_session_end(struct vs_server *srv, uint32_t sid)
+void vs_rpc_session_end(struct vs_switch *sw, uint32_t sid)
 {
-    struct vs_ds *ds = srv->ds;
+    struct vs_ds *ds = sw->ds;
 
-    if (srv->lock_run == sid)
-        srv->lock_run = 0;
-    if (srv->lock_cand == sid || (ds->cand_dirty && ds->cand_sid == sid)) {
+    if (sw->lock_run == sid)
+        sw->lock_run = 0;
+    if (sw->lock_cand == sid || (ds->cand_dirty && ds->cand_sid == sid)) {
         if (ds->cand_dirty)
             log_info("discarding candidate changes of session %u", sid);
         vs_ds_cand_reset(ds);
     }
-    if (srv->lock_cand == sid)
-        srv->lock_cand = 0;
-    if (srv->cc.active && !srv->cc.persist && srv->cc.sid == sid)
-        confirm_revert(srv, "issuing session ended");
+    if (sw->lock_cand == sid)
+        sw->lock_cand = 0;
+    if (sw->cc.active && !sw->cc.persist && sw->cc.sid == sid)
+        confirm_revert(sw, "issuing session ended");
 }
 
-static struct nc_session *session_find(struct vs_server *srv, uint32_t id)
+static struct nc_session *session_find(struct vs_switch *sw, uint32_t id)
 {
     struct nc_session *s;
-    uint16_t n = nc_ps_session_count(srv->ps);
+    uint16_t n = sw->ps ? nc_ps_session_count(sw->ps) : 0;
 
     for (uint16_t i = 0; i < n; i++) {
-        s = nc_ps_get_session(srv->ps, i);
+        s = nc_ps_get_session(sw->ps, i);
         if (s && nc_session_get_id(s) == id)
             return s;
     }
     return NULL;
 }
 
-static struct nc_server_reply *rpc_kill_session(struct vs_server *srv,
-                                                const struct lyd_node *rpc,
-                                                uint32_t sid)
+static struct nc_server_reply *
+rpc_kill_session(struct vs_switch *sw, const struct lyd_node *rpc, uint32_t sid)
 {
     const char *v = rpc_leaf(rpc, "session-id");
     uint32_t id = v ? (uint32_t)strtoul(v, NULL, 10) : 0;
     struct nc_session *victim;
 
     if (id == sid)
-        return reply_err(srv, NC_ERR_INVALID_VALUE, NC_ERR_TYPE_PROT,
+        return reply_err(sw, NC_ERR_INVALID_VALUE, NC_ERR_TYPE_PROT,
                          "a session cannot kill itself; use close-session");
-    victim = session_find(srv, id);
+    victim = session_find(sw, id);
     if (!victim)
-        return reply_err(srv, NC_ERR_INVALID_VALUE, NC_ERR_TYPE_PROT,
+        return reply_err(sw, NC_ERR_INVALID_VALUE, NC_ERR_TYPE_PROT,
                          "no such session");
-    vs_rpc_session_end(srv, id);
+    vs_rpc_session_end(sw, id);
     nc_session_set_term_reason(victim, NC_SESSION_TERM_KILLED);
     nc_session_set_killed_by(victim, sid);
     nc_session_set_status(victim, NC_STATUS_INVALID);
@@ -643,10 +672,9 @@ static struct nc_server_reply *rpc_kill_session(struct vs_server *srv,
 
 /* ----------------------------------------------------------- get-schema */
 
-static struct nc_server_reply *vs_rpc_get_schema(struct lyd_node *rpc,
-                                                 struct nc_session *session)
+static struct nc_server_reply *rpc_get_schema(struct vs_switch *sw,
+                                              const struct lyd_node *rpc)
 {
-    struct ly_ctx *ctx = vs_rpc_server->ctx;
     const char *id = rpc_leaf(rpc, "identifier");
     const char *rev = rpc_leaf(rpc, "version");
     const char *fmt = rpc_leaf(rpc, "format");
@@ -655,16 +683,17 @@ static struct nc_server_reply *vs_rpc_get_schema(struct lyd_node *rpc,
     LYS_OUTFORMAT of = LYS_OUT_YANG;
     char *text = NULL;
 
-    (void)session;
+    log_debug("switch %s: get-schema %s@%s", sw->opts.name, id ? id : "?",
+              rev ? rev : "");
     if (fmt && strstr(fmt, "yin"))
         of = LYS_OUT_YIN;
     else if (fmt && !strstr(fmt, "yang"))
-        return reply_err(vs_rpc_server, NC_ERR_INVALID_VALUE, NC_ERR_TYPE_APP,
+        return reply_err(sw, NC_ERR_INVALID_VALUE, NC_ERR_TYPE_APP,
                          "format not supported");
-    mod = (rev && *rev) ? ly_ctx_get_module(ctx, id, rev)
-                        : ly_ctx_get_module_latest(ctx, id);
+    mod = (rev && *rev) ? ly_ctx_get_module(sw->ctx, id, rev)
+                        : ly_ctx_get_module_latest(sw->ctx, id);
     if (!mod)
-        return reply_err(vs_rpc_server, NC_ERR_INVALID_VALUE, NC_ERR_TYPE_APP,
+        return reply_err(sw, NC_ERR_INVALID_VALUE, NC_ERR_TYPE_APP,
                          "no such schema");
     if (lys_print_mem(&text, mod, of, 0) ||
         lyd_dup_single(rpc, NULL, 0, &out) ||
@@ -679,55 +708,94 @@ static struct nc_server_reply *vs_rpc_get_schema(struct lyd_node *rpc,
 
 /* ----------------------------------------------------------- dispatcher */
 
-static struct nc_server_reply *vs_rpc_dispatch(struct lyd_node *rpc,
-                                               struct nc_session *session)
+/* The ietf-netconf operations; NULL on an internal error. */
+static struct nc_server_reply *rpc_netconf(struct vs_switch *sw,
+                                           struct nc_session *session,
+                                           uint32_t sid,
+                                           const struct lyd_node *rpc)
 {
-    struct vs_server *srv = vs_rpc_server;
-    uint32_t sid = nc_session_get_id(session);
+    const char *name = rpc->schema->name;
+
+    if (!strcmp(name, "get"))
+        return rpc_get(sw, rpc);
+    if (!strcmp(name, "get-config"))
+        return rpc_get_config(sw, rpc);
+    if (!strcmp(name, "edit-config"))
+        return rpc_edit_config(sw, rpc, sid);
+    if (!strcmp(name, "lock"))
+        return rpc_lock(sw, rpc, sid);
+    if (!strcmp(name, "unlock"))
+        return rpc_unlock(sw, rpc, sid);
+    if (!strcmp(name, "validate"))
+        return rpc_validate(sw, rpc);
+    if (!strcmp(name, "discard-changes"))
+        return rpc_discard(sw, sid);
+    if (!strcmp(name, "commit"))
+        return rpc_commit(sw, rpc, sid);
+    if (!strcmp(name, "cancel-commit"))
+        return rpc_cancel_commit(sw, rpc, sid);
+    if (!strcmp(name, "kill-session"))
+        return rpc_kill_session(sw, rpc, sid);
+    if (!strcmp(name, "close-session")) {
+        if (session)
+            nc_session_set_term_reason(session, NC_SESSION_TERM_CLOSED);
+        return nc_server_reply_ok();
+    }
+    return reply_err(sw, NC_ERR_OP_NOT_SUPPORTED, NC_ERR_TYPE_PROT,
+                     "operation not supported by this switch");
+}
+
+struct nc_server_reply *vs_rpc_handle(struct vs_switch *sw,
+                                      struct nc_session *session, uint32_t sid,
+                                      const struct lyd_node *rpc)
+{
+    const char *mod = rpc->schema->module->name;
     const char *name = rpc->schema->name;
     struct nc_server_reply *reply;
 
-    log_debug("session %u: %s", sid, name);
-    if (strcmp(rpc->schema->module->name, "ietf-netconf"))
-        return reply_err(srv, NC_ERR_OP_NOT_SUPPORTED, NC_ERR_TYPE_PROT,
-                         "operation not supported by this switch");
-    if (!strcmp(name, "get"))
-        reply = rpc_get(srv, rpc);
-    else if (!strcmp(name, "get-config"))
-        reply = rpc_get_config(srv, rpc);
-    else if (!strcmp(name, "edit-config"))
-        reply = rpc_edit_config(srv, rpc, sid);
-    else if (!strcmp(name, "lock"))
-        reply = rpc_lock(srv, rpc, sid);
-    else if (!strcmp(name, "unlock"))
-        reply = rpc_unlock(srv, rpc, sid);
-    else if (!strcmp(name, "validate"))
-        reply = rpc_validate(srv, rpc);
-    else if (!strcmp(name, "discard-changes"))
-        reply = rpc_discard(srv, sid);
-    else if (!strcmp(name, "commit"))
-        reply = rpc_commit(srv, rpc, sid);
-    else if (!strcmp(name, "cancel-commit"))
-        reply = rpc_cancel_commit(srv, rpc, sid);
-    else if (!strcmp(name, "kill-session"))
-        reply = rpc_kill_session(srv, rpc, sid);
-    else
-        return reply_err(srv, NC_ERR_OP_NOT_SUPPORTED, NC_ERR_TYPE_PROT,
-                         "operation not supported by this switch");
+    log_debug("switch %s: session %u: %s", sw->opts.name, sid, name);
+    if (!strcmp(mod, VS_LAB_MODULE)) {
+        reply = vs_fault_rpc(sw, rpc);
+    } else if (vs_fault_before_rpc(sw)) {
+        /* a reply to a session that is no longer running is not sent */
+        if (session) {
+            nc_session_set_term_reason(session, NC_SESSION_TERM_DROPPED);
+            nc_session_set_status(session, NC_STATUS_INVALID);
+        }
+        reply = nc_server_reply_ok();
+    } else if (!strcmp(mod, "ietf-netconf")) {
+        reply = rpc_netconf(sw, session, sid, rpc);
+    } else if (!strcmp(mod, "ietf-netconf-monitoring") &&
+               !strcmp(name, "get-schema")) {
+        reply = rpc_get_schema(sw, rpc);
+    } else {
+        reply = reply_err(sw, NC_ERR_OP_NOT_SUPPORTED, NC_ERR_TYPE_PROT,
+                          "operation not supported by this switch");
+    }
     if (!reply)
-        reply = reply_err(srv, NC_ERR_OP_FAILED, NC_ERR_TYPE_APP,
+        reply = reply_err(sw, NC_ERR_OP_FAILED, NC_ERR_TYPE_APP,
                           "internal error in the switch");
+    if (!reply)
+        log_fatal("%s: out of memory", __func__);
     return reply;
 }
 
-void vs_rpc_install(struct vs_server *srv)
+/* libnetconf2's entry: the switch is the session's data. */
+static struct nc_server_reply *rpc_clb(struct lyd_node *rpc,
+                                       struct nc_session *session)
+{
+    struct vs_switch *sw = nc_session_get_data(session);
+
+    return vs_rpc_handle(sw, session, nc_session_get_id(session), rpc);
+}
+
+void vs_rpc_install(struct ly_ctx *ctx)
 {
     const struct lysc_node *node;
 
-    vs_rpc_server = srv;
-    node =
-        lys_find_path(srv->ctx, NULL, "/ietf-netconf-monitoring:get-schema", 0);
+    /* libnetconf2's own get-schema is replaced, faults apply to ours */
+    node = lys_find_path(ctx, NULL, "/ietf-netconf-monitoring:get-schema", 0);
     if (node)
-        ((struct lysc_node *)node)->priv = (void *)vs_rpc_get_schema;
-    nc_set_global_rpc_clb(vs_rpc_dispatch);
+        ((struct lysc_node *)node)->priv = (void *)rpc_clb;
+    nc_set_global_rpc_clb(rpc_clb);
 }

@@ -1,17 +1,22 @@
 /*
- * vswitch.c - the virtual switch's server: SSH endpoint and keys, the
- * session loop, start-up and shutdown.
+ * vswitch.c - the virtual switch's server: one SSH endpoint per switch,
+ * keys, the accepting loop and a polling thread per switch, start-up and
+ * shutdown.
  *
- * One thread does everything: nc_accept() for new sessions, nc_ps_poll()
- * to run one RPC of one session at a time, and the confirmed-commit
- * timer between the two.  Short timeouts on both calls keep the latency
- * of a new connection and of a timer within a few tens of milliseconds.
+ * libnetconf2 has one server per process and does not say on which
+ * endpoint a session came in; its host-key callback, though, runs inside
+ * nc_accept() with the name of the accepting endpoint's host key, which
+ * is the switch's name here.  The accepting thread notes that switch and
+ * attaches it to the new session.  Short timeouts on nc_accept() and
+ * nc_ps_poll() keep the latency of a new connection, a timer and a
+ * shutdown within a few tens of milliseconds.
  */
 #include "vs_priv.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,7 +26,6 @@
 
 #include "log.h"
 
-#define ENDPT "vswitch"
 #define ACCEPT_WAIT_MS 20
 #define POLL_WAIT_MS 20
 
@@ -105,16 +109,29 @@ cleanup:
     return rc;
 }
 
+/*
+ * Called inside nc_accept() with the host key name of the endpoint being
+ * accepted on, which is the switch's name: notes the switch for the new
+ * session and gives its key.
+ */
 static int hostkey_clb(const char *name, void *user_data, char **privkey_path,
                        char **privkey_data, NC_SSH_KEY_TYPE *privkey_type)
 {
     struct vs_server *srv = user_data;
 
-    (void)name;
     (void)privkey_data;
     (void)privkey_type;
-    *privkey_path = strdup(srv->opts.hostkey);
-    return *privkey_path ? 0 : -1;
+    for (size_t i = 0; i < srv->opts.nsw; i++) {
+        if (!strcmp(srv->sw[i].opts.name, name)) {
+            /* a hung switch lets no one in: the key exchange fails */
+            if (atomic_load(&srv->sw[i].hung))
+                return -1;
+            srv->accepting = &srv->sw[i];
+            *privkey_path = strdup(srv->sw[i].opts.hostkey);
+            return *privkey_path ? 0 : -1;
+        }
+    }
+    return -1;
 }
 
 /* ------------------------------------------------------------- endpoint */
@@ -131,20 +148,19 @@ static int addr_is_loopback(const char *addr)
     return 0;
 }
 
-static int endpt_setup(struct vs_server *srv)
+/* The endpoint and its host key are both named after the switch. */
+static int endpt_setup(const struct vs_sw_opts *o)
 {
-    const struct vs_opts *o = &srv->opts;
-
-    nc_server_ssh_set_hostkey_clb(hostkey_clb, srv, NULL);
-    if (nc_server_add_endpt(ENDPT, NC_TI_LIBSSH) ||
-        nc_server_ssh_endpt_add_hostkey(ENDPT, "hostkey", -1) ||
-        nc_server_ssh_endpt_set_auth_methods(ENDPT, NC_SSH_AUTH_PUBLICKEY)) {
-        log_err("cannot set up the SSH endpoint");
+    if (nc_server_add_endpt(o->name, NC_TI_LIBSSH) ||
+        nc_server_ssh_endpt_add_hostkey(o->name, o->name, -1) ||
+        nc_server_ssh_endpt_set_auth_methods(o->name, NC_SSH_AUTH_PUBLICKEY)) {
+        log_err("switch %s: cannot set up its SSH endpoint", o->name);
         return -1;
     }
-    if (nc_server_endpt_set_address(ENDPT, o->address) ||
-        nc_server_endpt_set_port(ENDPT, o->port)) {
-        log_err("cannot listen on %s port %u (in use?)", o->address, o->port);
+    if (nc_server_endpt_set_address(o->name, o->address) ||
+        nc_server_endpt_set_port(o->name, o->port)) {
+        log_err("switch %s: cannot listen on %s port %u (in use?)", o->name,
+                o->address, o->port);
         return -1;
     }
     return 0;
@@ -154,7 +170,7 @@ static int endpt_setup(struct vs_server *srv)
 
 static int server_nc_init(struct vs_server *srv)
 {
-    vs_rpc_install(srv);
+    vs_rpc_install(srv->ctx);
     if (nc_server_init(srv->ctx)) {
         log_err("cannot start the NETCONF server");
         return -1;
@@ -163,41 +179,103 @@ static int server_nc_init(struct vs_server *srv)
     nc_server_set_capab_withdefaults(NC_WD_EXPLICIT, NC_WD_ALL | NC_WD_ALL_TAG |
                                                          NC_WD_TRIM |
                                                          NC_WD_EXPLICIT);
-    srv->ps = nc_ps_new();
-    if (!srv->ps)
-        log_fatal("%s: out of memory", __func__);
     if (authkey_add(srv->opts.authkey, srv->opts.username))
         return -1;
-    return endpt_setup(srv);
+    nc_server_ssh_set_hostkey_clb(hostkey_clb, srv, NULL);
+    for (size_t i = 0; i < srv->opts.nsw; i++)
+        if (endpt_setup(&srv->sw[i].opts))
+            return -1;
+    return 0;
+}
+
+/* Checks what a switch was given before anything starts. */
+static int sw_opts_check(const struct vs_opts *opts, size_t i)
+{
+    const struct vs_sw_opts *o = &opts->sw[i];
+
+    if (!addr_is_loopback(o->address)) {
+        log_err("switch %s: address %s is not a loopback address; a lab "
+                "switch listens on loopback only",
+                o->name, o->address);
+        return -1;
+    }
+    for (size_t j = 0; j < i; j++) {
+        if (!strcmp(opts->sw[j].name, o->name)) {
+            log_err("switch name %s is given twice", o->name);
+            return -1;
+        }
+        if (opts->sw[j].port == o->port) {
+            log_err("switches %s and %s both want port %u", opts->sw[j].name,
+                    o->name, o->port);
+            return -1;
+        }
+    }
+    return hostkey_check(o->hostkey);
+}
+
+/* Builds one switch's datastores and arms its start-up faults. */
+static int sw_init(struct vs_server *srv, struct vs_switch *sw,
+                   const struct vs_sw_opts *o)
+{
+    struct vs_fault_spec spec;
+    struct lyd_node *initial = NULL;
+    char err[512];
+
+    sw->srv = srv;
+    sw->opts = *o;
+    sw->ctx = srv->ctx;
+    if (vs_state_load(sw, &initial))
+        return -1;
+    sw->ds = vs_ds_new(srv->ctx, o->ports, o->port_prefix, initial);
+    if (!sw->ds)
+        return -1;
+    for (size_t i = 0; i < o->nfaults; i++) {
+        if (vs_fault_spec_parse(o->faults[i], &spec, err, sizeof(err)) ||
+            vs_fault_arm(sw, &spec, err, sizeof(err))) {
+            log_err("switch %s: fault %s: %s", o->name, o->faults[i], err);
+            return -1;
+        }
+    }
+    vs_fault_state_write(sw);
+    if (vs_state_save(sw))
+        return -1;
+    sw->ps = nc_ps_new();
+    if (!sw->ps)
+        log_fatal("%s: out of memory", __func__);
+    return 0;
 }
 
 struct vs_server *vs_server_new(const struct vs_opts *opts)
 {
     struct vs_server *srv;
 
-    if (!addr_is_loopback(opts->address)) {
-        log_err("address %s is not a loopback address; a lab switch "
-                "listens on loopback only",
-                opts->address);
+    if (!opts->nsw) {
+        log_err("no switch to run");
         return NULL;
     }
-    if (hostkey_check(opts->hostkey))
-        return NULL;
+    for (size_t i = 0; i < opts->nsw; i++)
+        if (sw_opts_check(opts, i))
+            return NULL;
 
     srv = calloc(1, sizeof(*srv));
     if (!srv)
         log_fatal("%s: out of memory", __func__);
     srv->opts = *opts;
+    srv->sw = calloc(opts->nsw, sizeof(*srv->sw));
+    if (!srv->sw)
+        log_fatal("%s: out of memory", __func__);
     srv->ctx = vs_profile_ctx_new(opts->profile_dir);
     if (!srv->ctx)
         goto err;
-    srv->ds = vs_ds_new(srv->ctx, opts->ports);
-    if (!srv->ds || server_nc_init(srv))
+    for (size_t i = 0; i < opts->nsw; i++)
+        if (sw_init(srv, &srv->sw[i], &opts->sw[i]))
+            goto err;
+    if (server_nc_init(srv))
         goto err;
-    log_info("switch %s: profile %s (%s), %u ports, listening on %s port "
-             "%u",
-             opts->name, opts->profile, opts->profile_dir, opts->ports,
-             opts->address, opts->port);
+    for (size_t i = 0; i < opts->nsw; i++)
+        log_info("switch %s: profile %s (%s), listening on %s port %u",
+                 opts->sw[i].name, opts->profile, opts->profile_dir,
+                 opts->sw[i].address, opts->sw[i].port);
     return srv;
 
 err:
@@ -205,47 +283,59 @@ err:
     return NULL;
 }
 
+static void sw_free(struct vs_switch *sw)
+{
+    if (sw->ps) {
+        nc_ps_clear(sw->ps, 1, NULL);
+        nc_ps_free(sw->ps);
+    }
+    vs_rpc_confirm_clear(&sw->cc);
+    vs_fault_clear(&sw->faults);
+    vs_ds_free(sw->ds);
+}
+
 void vs_server_free(struct vs_server *srv)
 {
     if (!srv)
         return;
-    if (srv->ps) {
-        nc_ps_clear(srv->ps, 1, NULL);
-        nc_ps_free(srv->ps);
-    }
+    atomic_store(&srv->stop, 1);
+    for (size_t i = 0; srv->sw && i < srv->opts.nsw; i++)
+        if (srv->sw[i].thread_up)
+            pthread_join(srv->sw[i].thread, NULL);
+    for (size_t i = 0; srv->sw && i < srv->opts.nsw; i++)
+        sw_free(&srv->sw[i]);
     if (srv->nc_up)
         nc_server_destroy();
-    vs_rpc_confirm_clear(&srv->cc);
-    vs_ds_free(srv->ds);
     if (srv->ctx)
         ly_ctx_destroy(srv->ctx);
-    if (vs_rpc_server == srv)
-        vs_rpc_server = NULL;
+    free(srv->sw);
     free(srv);
 }
 
 /* ------------------------------------------------------------- sessions */
 
-static void session_add(struct vs_server *srv, struct nc_session *s)
+static void session_add(struct vs_switch *sw, struct nc_session *s)
 {
-    if (nc_ps_add_session(srv->ps, s)) {
-        log_err("cannot poll new session %u; closing it", nc_session_get_id(s));
+    nc_session_set_data(s, sw);
+    if (nc_ps_add_session(sw->ps, s)) {
+        log_err("switch %s: cannot poll new session %u; closing it",
+                sw->opts.name, nc_session_get_id(s));
         nc_session_free(s, NULL);
         return;
     }
-    log_info("session %u: user %s from %s port %u", nc_session_get_id(s),
-             nc_session_get_username(s), nc_session_get_host(s),
-             nc_session_get_port(s));
+    log_info("switch %s: session %u: user %s from %s port %u", sw->opts.name,
+             nc_session_get_id(s), nc_session_get_username(s),
+             nc_session_get_host(s), nc_session_get_port(s));
 }
 
-static void session_drop(struct vs_server *srv, struct nc_session *s)
+static void session_drop(struct vs_switch *sw, struct nc_session *s)
 {
     uint32_t sid = nc_session_get_id(s);
 
-    vs_rpc_session_end(srv, sid);
-    nc_ps_del_session(srv->ps, s);
+    vs_rpc_session_end(sw, sid);
+    nc_ps_del_session(sw->ps, s);
     nc_session_free(s, NULL);
-    log_info("session %u ended", sid);
+    log_info("switch %s: session %u ended", sw->opts.name, sid);
 }
 
 static void server_accept(struct vs_server *srv, int wait_ms)
@@ -253,38 +343,92 @@ static void server_accept(struct vs_server *srv, int wait_ms)
     struct nc_session *s = NULL;
     NC_MSG_TYPE r;
 
+    srv->accepting = NULL;
     r = nc_accept(wait_ms, &s);
-    if (r == NC_MSG_HELLO)
-        session_add(srv, s);
-    else if (r != NC_MSG_WOULDBLOCK)
+    if (r == NC_MSG_HELLO && srv->accepting) {
+        session_add(srv->accepting, s);
+    } else if (r == NC_MSG_HELLO) {
+        log_err("session %u: cannot tell which switch it is for; closing it",
+                nc_session_get_id(s));
+        nc_session_free(s, NULL);
+    } else if (r != NC_MSG_WOULDBLOCK) {
         log_ratelimited("accept", "a connection attempt failed");
+    }
 }
 
-static void server_poll(struct vs_server *srv)
+static void sw_poll(struct vs_switch *sw)
 {
     struct nc_session *s = NULL, *chan = NULL;
     int r;
 
-    r = nc_ps_poll(srv->ps, POLL_WAIT_MS, &s);
+    r = nc_ps_poll(sw->ps, POLL_WAIT_MS, &s);
     if ((r & NC_PSPOLL_SESSION_TERM) && s) {
-        session_drop(srv, s);
+        session_drop(sw, s);
     } else if ((r & NC_PSPOLL_SSH_CHANNEL) &&
-               nc_ps_accept_ssh_channel(srv->ps, &chan) == NC_MSG_HELLO) {
-        log_info("session %u: new channel", nc_session_get_id(chan));
+               nc_ps_accept_ssh_channel(sw->ps, &chan) == NC_MSG_HELLO) {
+        nc_session_set_data(chan, sw);
+        log_info("switch %s: session %u: new channel", sw->opts.name,
+                 nc_session_get_id(chan));
     }
+}
+
+static void nap_ms(int ms)
+{
+    struct timespec ts = {0, ms * 1000000L};
+
+    nanosleep(&ts, NULL);
+}
+
+/* A switch's thread: its sessions' RPCs and its timer, unless hung. */
+static void *sw_thread(void *arg)
+{
+    struct vs_switch *sw = arg;
+
+    while (!atomic_load(&sw->srv->stop)) {
+        atomic_store(&sw->hung, vs_fault_hung(sw));
+        if (atomic_load(&sw->hung)) {
+            nap_ms(POLL_WAIT_MS);
+            continue;
+        }
+        vs_rpc_timers_check(sw);
+        if (nc_ps_session_count(sw->ps))
+            sw_poll(sw);
+        else
+            nap_ms(POLL_WAIT_MS);
+    }
+    return NULL;
 }
 
 int vs_server_run(struct vs_server *srv, volatile sig_atomic_t *stop)
 {
-    while (!*stop) {
-        vs_rpc_timers_check(srv);
-        if (nc_ps_session_count(srv->ps)) {
-            server_accept(srv, 0);
-            server_poll(srv);
-        } else {
-            server_accept(srv, ACCEPT_WAIT_MS);
+    sigset_t set, old;
+    int rc = 0;
+
+    /* signals go to this thread only */
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &set, &old);
+    for (size_t i = 0; i < srv->opts.nsw; i++) {
+        struct vs_switch *sw = &srv->sw[i];
+
+        if (pthread_create(&sw->thread, NULL, sw_thread, sw)) {
+            log_err("switch %s: cannot start its thread", sw->opts.name);
+            rc = -1;
+            break;
         }
+        sw->thread_up = 1;
     }
-    log_info("switch %s: stopping", srv->opts.name);
-    return 0;
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+
+    while (!rc && !*stop)
+        server_accept(srv, ACCEPT_WAIT_MS);
+    atomic_store(&srv->stop, 1);
+    for (size_t i = 0; i < srv->opts.nsw; i++) {
+        if (srv->sw[i].thread_up)
+            pthread_join(srv->sw[i].thread, NULL);
+        srv->sw[i].thread_up = 0;
+    }
+    log_info("stopping %zu switch(es)", srv->opts.nsw);
+    return rc;
 }
