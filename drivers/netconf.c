@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <libnetconf2/messages_client.h>
 #include <libssh/libssh.h>
@@ -32,6 +33,13 @@ static int ncs_hostkey_check(struct ncs *s, ssh_session ssh)
         return -1;
     case SSH_KNOWN_HOSTS_NOT_FOUND:
     case SSH_KNOWN_HOSTS_UNKNOWN:
+        if (s->dev->trust_first_use &&
+            ssh_session_update_known_hosts(ssh) == SSH_OK) {
+            log_warn("%s: host key not known; recorded it in %s because "
+                     "the inventory asks to trust it on first use",
+                     s->dev->name, s->dev->known_hosts);
+            return 0;
+        }
         snprintf(s->err, sizeof(s->err),
                  "host key of %s (%s:%u) is not in %s: refusing to connect",
                  s->dev->name, s->dev->address, s->dev->port,
@@ -45,6 +53,52 @@ static int ncs_hostkey_check(struct ncs *s, ssh_session ssh)
     }
 }
 
+/*
+ * Logs in with the password in the device's password file, which group
+ * and others must not be able to read.  The password is wiped from
+ * memory afterwards and never logged.  Returns 0 or -1 (the session is
+ * freed then).
+ */
+static int ncs_password_auth(struct ncs *s, ssh_session ssh)
+{
+    char pw[512];
+    struct stat st;
+    size_t n = 0;
+    FILE *f = NULL;
+    int rc = -1;
+
+    if (stat(s->dev->password_file, &st) || (st.st_mode & 077)) {
+        snprintf(s->err, sizeof(s->err),
+                 "the password file %s is missing or readable by others; "
+                 "it must be mode 0600",
+                 s->dev->password_file);
+        goto cleanup;
+    }
+    f = fopen(s->dev->password_file, "r");
+    if (f)
+        n = fread(pw, 1, sizeof(pw) - 1, f);
+    pw[n] = '\0';
+    pw[strcspn(pw, "\r\n")] = '\0';
+    ssh_userauth_none(ssh, NULL);
+    if (!f || ssh_userauth_password(ssh, NULL, pw) != SSH_AUTH_SUCCESS) {
+        snprintf(s->err, sizeof(s->err),
+                 "%s refused the password from %s for user %s", s->dev->name,
+                 s->dev->password_file, s->dev->username);
+        goto cleanup;
+    }
+    rc = 0;
+
+cleanup:
+    explicit_bzero(pw, sizeof(pw));
+    if (f)
+        fclose(f);
+    if (rc) {
+        ssh_disconnect(ssh);
+        ssh_free(ssh);
+    }
+    return rc;
+}
+
 /* Opens and authenticates the SSH session; returns it or NULL. */
 static ssh_session ncs_ssh_open(struct ncs *s)
 {
@@ -53,6 +107,7 @@ static ssh_session ncs_ssh_open(struct ncs *s)
     unsigned int port = s->dev->port;
     ssh_session ssh = ssh_new();
     ssh_key key = NULL;
+    struct stat st;
 
     if (!ssh) {
         snprintf(s->err, sizeof(s->err), "out of memory");
@@ -78,6 +133,15 @@ static ssh_session ncs_ssh_open(struct ncs *s)
     }
     if (ncs_hostkey_check(s, ssh))
         goto fail;
+    if (s->dev->password_file)
+        return ncs_password_auth(s, ssh) ? NULL : ssh;
+    if (stat(s->dev->key, &st) == 0 && (st.st_mode & 077)) {
+        snprintf(s->err, sizeof(s->err),
+                 "the private key %s is readable by others (mode %04o); "
+                 "refusing to use it: chmod 600 %s",
+                 s->dev->key, (unsigned)(st.st_mode & 07777), s->dev->key);
+        goto fail;
+    }
     if (ssh_pki_import_privkey_file(s->dev->key, NULL, NULL, NULL, &key) !=
         SSH_OK) {
         snprintf(s->err, sizeof(s->err), "cannot read the private key %s",

@@ -3,7 +3,10 @@
  */
 #include "daemon.h"
 
+#include <grp.h>
 #include <pthread.h>
+#include <pwd.h>
+#include <unistd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +14,7 @@
 
 #include <zmq.h>
 
+#include "auth.h"
 #include "config.h"
 #include "engine.h"
 #include "inventory.h"
@@ -38,6 +42,7 @@ struct qitem {
     char *device;    /* Q_SYNC, Q_CHECK (NULL: every device) */
     uint64_t token;  /* Q_CHECK: which request waits for the answer */
     json_t *devices; /* devices the job touches, for queue depths */
+    char *owner;     /* the client that submitted it */
     json_t *res;     /* what it uses: "d:dev" and "o:kind:id" -> "r"|"w" */
     struct qitem *next;
 };
@@ -67,6 +72,10 @@ struct daemon {
     pthread_t *workers;
     int nworkers;
     json_t *busy; /* resources of running work: key -> {"r": n, "w": n} */
+
+    struct auth *auth;             /* NULL: CURVE off (local only) */
+    const struct auth_client *who; /* the client of the current request */
+    const char *who_name;          /* its name for the audit log */
     pthread_mutex_t mu;
     pthread_cond_t cv;
     struct qitem *head, *tail;
@@ -137,6 +146,7 @@ static void qitem_free(struct qitem *it)
     free(it->device);
     json_decref(it->devices);
     json_decref(it->res);
+    free(it->owner);
     free(it);
 }
 
@@ -324,6 +334,18 @@ static void queue_put(struct daemon *d, struct qitem *it)
     pthread_mutex_unlock(&d->mu);
 }
 
+/* How many queued jobs a client has. */
+static int queue_owned(struct daemon *d, const char *owner)
+{
+    int n = 0;
+
+    pthread_mutex_lock(&d->mu);
+    for (struct qitem *it = d->head; it; it = it->next)
+        n += it->owner && owner && !strcmp(it->owner, owner);
+    pthread_mutex_unlock(&d->mu);
+    return n;
+}
+
 static void queue_push(struct daemon *d, struct job *job, json_t *devices)
 {
     struct qitem *it = calloc(1, sizeof(*it));
@@ -333,6 +355,7 @@ static void queue_push(struct daemon *d, struct job *job, json_t *devices)
     it->id = job->id;
     it->devices = json_incref(devices);
     it->res = job_resources(job, devices);
+    it->owner = strdup(d->who_name ? d->who_name : "local");
     queue_put(d, it);
 }
 
@@ -523,6 +546,22 @@ static json_t *op_submit_existing(struct daemon *d, json_t *req, int64_t id,
     return reply;
 }
 
+/* Refuses a job that touches a device the client may not use. */
+static json_t *authorize_devices(struct daemon *d, json_t *devs)
+{
+    const char *name;
+    json_t *v;
+
+    json_object_foreach(devs, name, v)
+    {
+        if (!auth_device_allowed(d->who, name))
+            return reply_error("forbidden", "/changes",
+                               "the key of %s may not change device %s",
+                               d->who->name, name);
+    }
+    return NULL;
+}
+
 /* The names of a JSON object used as a set, as a new array. */
 static json_t *set_keys(json_t *set)
 {
@@ -555,6 +594,18 @@ static json_t *op_submit(struct daemon *d, json_t *req)
         goto cleanup;
     }
     json_decref(body);
+    devs = state_txn_devices(d->intake, &txn);
+    reply = authorize_devices(d, devs);
+    if (!reply && queue_owned(d, d->who_name) >= d->cfg->max_queued)
+        reply = reply_error("limit", NULL,
+                            "%s has %d jobs waiting already; wait for some "
+                            "to finish",
+                            d->who_name, d->cfg->max_queued);
+    json_decref(devs);
+    if (reply) {
+        state_txn_rollback(d->intake, &txn);
+        goto cleanup;
+    }
 
     id = store_job_insert(d->store, job->key, job->body);
     if (id < 0) {
@@ -975,6 +1026,10 @@ static json_t *op_dry_run(struct daemon *d, json_t *req)
         goto cleanup;
     }
     devs = state_txn_devices(d->intake, &txn);
+    if ((reply = authorize_devices(d, devs))) {
+        state_txn_rollback(d->intake, &txn);
+        goto cleanup;
+    }
     rerr = render_all(d, devs, after);
     state_txn_rollback(d->intake, &txn);
     json_decref(render_all(d, devs, before));
@@ -1018,6 +1073,57 @@ cleanup:
     return reply;
 }
 
+static const char *write_ops[] = {"submit", "replay", "cancel", "sync", NULL};
+
+/* Refuses what the current client's key does not allow; NULL if allowed. */
+static json_t *authorize(struct daemon *d, const char *op, json_t *req)
+{
+    const char *dev = json_string_value(json_object_get(req, "device"));
+
+    if (!d->who)
+        return NULL;
+    for (const char **w = write_ops; *w; w++)
+        if (!strcmp(op, *w) && d->who->read_only)
+            return reply_error("forbidden", "/op",
+                               "the key of %s may only read; %s is refused",
+                               d->who->name, op);
+    if (dev && !auth_device_allowed(d->who, dev))
+        return reply_error("forbidden", "/device",
+                           "the key of %s may not use device %s", d->who->name,
+                           dev);
+    if (!dev && d->who->devices && !strcmp(op, "check-sync"))
+        return reply_error("forbidden", "/device",
+                           "the key of %s is limited to some devices: name "
+                           "one",
+                           d->who->name);
+    return NULL;
+}
+
+static void audit(struct daemon *d, const char *op, json_t *req, json_t *reply)
+{
+    json_t *err = json_object_get(reply, "error");
+    char detail[256];
+
+    if (!reply) {
+        snprintf(detail, sizeof(detail), "answered later");
+    } else if (json_object_get(reply, "id")) {
+        snprintf(detail, sizeof(detail), "job %lld",
+                 (long long)json_integer_value(json_object_get(reply, "id")));
+    } else if (json_object_get(req, "id")) {
+        snprintf(detail, sizeof(detail), "job %lld",
+                 (long long)json_integer_value(json_object_get(req, "id")));
+    } else if (json_object_get(req, "device")) {
+        snprintf(detail, sizeof(detail), "device %s",
+                 json_string_value(json_object_get(req, "device")));
+    } else {
+        detail[0] = '\0';
+    }
+    store_audit(d->store, d->who_name, op ? op : "?", detail,
+                err ? json_string_value(json_object_get(err, "code")) : "ok");
+    log_debug("request from %s: %s %s: %s", d->who_name, op ? op : "?", detail,
+              err ? json_string_value(json_object_get(err, "code")) : "ok");
+}
+
 static json_t *dispatch(struct daemon *d, const char *text, size_t len)
 {
     json_error_t jerr;
@@ -1037,6 +1143,8 @@ static json_t *dispatch(struct daemon *d, const char *text, size_t len)
         reply = reply_error("invalid", "/op",
                             "a request is a JSON object with a string "
                             "\"op\"");
+    else if ((reply = authorize(d, op, req)))
+        ;
     else if (!strcmp(op, "submit"))
         reply = op_submit(d, req);
     else if (!strcmp(op, "job"))
@@ -1059,6 +1167,7 @@ static json_t *dispatch(struct daemon *d, const char *text, size_t len)
         reply = op_cancel(d, req);
     else
         reply = reply_error("unsupported", "/op", "unknown op \"%s\"", op);
+    audit(d, op, req, reply);
     json_decref(req);
     return reply;
 }
@@ -1155,6 +1264,15 @@ static void serve_request(struct daemon *d)
         goto cleanup;
 
     d->defer = 0;
+    d->who = NULL;
+    d->who_name = "local";
+    if (d->auth) {
+        /* ZAP admitted the key and named the client */
+        d->who_name = zmq_msg_gets(&frames[n - 1], "User-Id");
+        d->who = auth_find(d->auth, d->who_name);
+        if (!d->who_name)
+            d->who_name = "unknown";
+    }
     reply =
         dispatch(d, zmq_msg_data(&frames[n - 1]), zmq_msg_size(&frames[n - 1]));
     if (!reply) {
@@ -1215,8 +1333,8 @@ static int sockets_open(struct daemon *d)
 {
     int linger = 0;
 
-    if (!daemon_endpoint_local(d->cfg->listen) ||
-        !daemon_endpoint_local(d->cfg->events)) {
+    if (!d->auth && (!daemon_endpoint_local(d->cfg->listen) ||
+                     !daemon_endpoint_local(d->cfg->events))) {
         log_err("refusing to listen on a non-local endpoint without CURVE "
                 "authentication (%s, %s)",
                 d->cfg->listen, d->cfg->events);
@@ -1229,6 +1347,12 @@ static int sockets_open(struct daemon *d)
     zmq_setsockopt(d->router, ZMQ_LINGER, &linger, sizeof(linger));
     zmq_setsockopt(d->pub, ZMQ_LINGER, &linger, sizeof(linger));
     zmq_setsockopt(d->pull, ZMQ_LINGER, &linger, sizeof(linger));
+    if (d->auth &&
+        (auth_start(d->auth, d->zctx) || auth_socket(d->auth, d->router) ||
+         auth_socket(d->auth, d->pub))) {
+        log_err("cannot set up CURVE on the sockets");
+        return -1;
+    }
     if (zmq_bind(d->router, d->cfg->listen) ||
         zmq_bind(d->pub, d->cfg->events) || zmq_bind(d->pull, EVENTS_INPROC)) {
         log_err("cannot bind %s / %s: %s", d->cfg->listen, d->cfg->events,
@@ -1332,6 +1456,12 @@ static int daemon_open(struct daemon *d)
     snprintf(d->yang_dir, sizeof(d->yang_dir), "%s/yang", d->cfg->datadir);
     snprintf(d->template_dir, sizeof(d->template_dir), "%s/templates",
              d->cfg->datadir);
+    if (d->cfg->curve_secret &&
+        auth_load(d->cfg->curve_secret, d->cfg->curve_clients, &d->auth, err,
+                  sizeof(err))) {
+        log_err("CURVE: %s", err);
+        return -1;
+    }
     d->model = job_model_load(d->yang_dir);
     d->store = store_open(d->cfg->store);
     if (!d->model || !d->store || sockets_open(d))
@@ -1372,7 +1502,10 @@ static void daemon_close(struct daemon *d)
     json_decref(d->busy);
     queue_clear(d);
     pending_clear(d);
+    if (d->auth)
+        auth_stop(d->auth);
     sockets_close(d);
+    auth_free(d->auth);
     status_free(d->status);
     for (size_t i = 0; i < d->ndrivers; i++)
         drv_close(d->drivers[i]);
@@ -1384,6 +1517,31 @@ static void daemon_close(struct daemon *d)
     inventory_free(d->inv);
     state_config_default(NULL);
     config_free(d->pools);
+}
+
+/*
+ * Becomes user once everything that needs privileges (binding, opening
+ * the store) is done.  Returns 0 or -1.
+ */
+static int drop_privileges(const char *user)
+{
+    struct passwd *pw = getpwnam(user);
+
+    if (!pw) {
+        log_err("no user %s to run as", user);
+        return -1;
+    }
+    if (initgroups(pw->pw_name, pw->pw_gid) || setgid(pw->pw_gid) ||
+        setuid(pw->pw_uid)) {
+        log_errno("cannot become user %s", user);
+        return -1;
+    }
+    if (setuid(0) == 0) {
+        log_err("could give up root but regain it; refusing to run");
+        return -1;
+    }
+    log_info("running as %s (uid %u)", user, (unsigned)pw->pw_uid);
+    return 0;
 }
 
 int daemon_run(const struct daemon_config *cfg)
@@ -1399,6 +1557,8 @@ int daemon_run(const struct daemon_config *cfg)
     signal(SIGPIPE, SIG_IGN);
 
     if (daemon_open(&d))
+        goto cleanup;
+    if (cfg->user && drop_privileges(cfg->user))
         goto cleanup;
     d.busy = json_object();
     engine_set_emit(d.engine, worker_emit, NULL);

@@ -25,6 +25,10 @@ struct daemon_config {
     int lock_attempts;
     int lock_backoff_ms;
     int workers; /* threads that talk to devices */
+    const char *curve_secret;  /* server secret key file, or NULL */
+    const char *curve_clients; /* directory of authorised clients */
+    int max_queued;            /* jobs a client may have waiting */
+    const char *user;          /* user to run as after start, or NULL */
 };
 
 /* Largest request ixfabd reads. */

@@ -26,15 +26,24 @@ static int device_parse(json_t *jd, const char *dir, struct inv_device *d,
                         size_t i, char *err, size_t errlen)
 {
     const char *name = NULL, *addr = NULL, *drv = NULL, *user = NULL;
-    const char *key = NULL, *kh = NULL;
+    const char *key = NULL, *kh = NULL, *pw = NULL;
     json_int_t port = 0;
     json_error_t jerr;
+    int tofu = 0;
 
-    if (json_unpack_ex(jd, &jerr, 0, "{s:s, s:s, s:I, s:s, s:s, s:s, s:s}",
-                       "name", &name, "address", &addr, "port", &port, "driver",
-                       &drv, "username", &user, "key", &key, "known_hosts",
-                       &kh)) {
+    if (json_unpack_ex(jd, &jerr, 0,
+                       "{s:s, s:s, s:I, s:s, s:s, s?s, s?s, s:s, s?b}", "name",
+                       &name, "address", &addr, "port", &port, "driver", &drv,
+                       "username", &user, "key", &key, "password_file", &pw,
+                       "known_hosts", &kh, "trust_on_first_use", &tofu)) {
         snprintf(err, errlen, "devices[%zu]: %s", i, jerr.text);
+        return -1;
+    }
+    if (!key == !pw) {
+        snprintf(err, errlen,
+                 "devices[%zu] (%s): give either \"key\" or "
+                 "\"password_file\"",
+                 i, name);
         return -1;
     }
     if (port < 1 || port > 65535) {
@@ -47,8 +56,10 @@ static int device_parse(json_t *jd, const char *dir, struct inv_device *d,
     d->port = (uint16_t)port;
     d->driver = strdup(drv);
     d->username = strdup(user);
-    d->key = path_join(dir, key);
+    d->key = key ? path_join(dir, key) : NULL;
+    d->password_file = pw ? path_join(dir, pw) : NULL;
     d->known_hosts = path_join(dir, kh);
+    d->trust_first_use = tofu;
     return 0;
 }
 
@@ -122,6 +133,7 @@ void inventory_free(struct inventory *inv)
         free(d->driver);
         free(d->username);
         free(d->key);
+        free(d->password_file);
         free(d->known_hosts);
     }
     free(inv->devs);

@@ -15,8 +15,11 @@ struct inv_device {
     uint16_t port;
     char *driver;
     char *username;
-    char *key;         /* path of the private key; key + ".pub" public */
-    char *known_hosts; /* path of the known-hosts file for this device */
+    char *key;           /* path of the private key, or NULL */
+    char *password_file; /* path of a file holding the password, or NULL */
+    char *known_hosts;   /* path of the known-hosts file for this device */
+    int trust_first_use; /* learn an unknown host key once (operator's
+                            explicit choice per device) */
 };
 
 struct inventory {
@@ -25,10 +28,12 @@ struct inventory {
 };
 
 /*
- * Reads path.  Returns 0, or -1 with a message naming the file and the
- * offending entry in err.  Relative key and known_hosts paths are taken
- * relative to the inventory file's directory.  Free with
- * inventory_free().
+ * Reads path.  Each device needs "key" or "password_file" (files that
+ * group and others cannot read); "trust_on_first_use": true lets ixfabd
+ * record an unknown host key in known_hosts the first time.  Returns 0, or -1
+ * with a message naming the file and the offending entry in err.  Relative key
+ * and known_hosts paths are taken relative to the inventory file's directory.
+ * Free with inventory_free().
  */
 int inventory_load(const char *path, struct inventory **out, char *err,
                    size_t errlen);

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "daemon.h"
 #include "log.h"
@@ -28,6 +29,14 @@ static void usage(FILE *f)
                "  --confirm-timeout S   devices revert a confirmed commit not\n"
                "                     confirmed within S seconds (120)\n"
                "  --lock-attempts N  tries when a datastore is locked (5)\n"
+               "  --curve-secret FILE  turn CURVE on with this server secret "
+               "key\n"
+               "                     (mode 0600; ixfabctl keygen makes one)\n"
+               "  --curve-clients DIR  authorised client keys, one JSON file "
+               "each\n"
+               "  --max-queued N     jobs one client may have waiting (10000)\n"
+               "  --user NAME        run as this user once the sockets are "
+               "bound\n"
                "  --workers N        jobs on disjoint devices run in parallel "
                "on\n"
                "                     N threads (4)\n"
@@ -46,6 +55,7 @@ int main(int argc, char **argv)
         .lock_attempts = 5,
         .lock_backoff_ms = 100,
         .workers = 4,
+        .max_queued = 10000,
     };
     static const struct option opts[] = {
         {"inventory", required_argument, NULL, 'i'},
@@ -60,10 +70,15 @@ int main(int argc, char **argv)
         {"confirm-timeout", required_argument, NULL, 'C'},
         {"lock-attempts", required_argument, NULL, 'L'},
         {"workers", required_argument, NULL, 'w'},
+        {"curve-secret", required_argument, NULL, 'K'},
+        {"curve-clients", required_argument, NULL, 'A'},
+        {"max-queued", required_argument, NULL, 'Q'},
+        {"user", required_argument, NULL, 'u'},
         {"log-level", required_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
+    const char *user = NULL;
     int c, level = LOG_LVL_INFO;
 
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -104,6 +119,18 @@ int main(int argc, char **argv)
         case 'w':
             cfg.workers = atoi(optarg);
             break;
+        case 'K':
+            cfg.curve_secret = optarg;
+            break;
+        case 'A':
+            cfg.curve_clients = optarg;
+            break;
+        case 'Q':
+            cfg.max_queued = atoi(optarg);
+            break;
+        case 'u':
+            user = optarg;
+            break;
         case 'v':
             level = log_level_parse(optarg);
             if (level < 0) {
@@ -122,12 +149,16 @@ int main(int argc, char **argv)
     if (!cfg.inventory || !cfg.store || optind != argc ||
         cfg.rpc_timeout_ms <= 0 || cfg.connect_timeout_ms <= 0 ||
         cfg.job_timeout_ms <= 0 || cfg.confirm_timeout_s <= 0 ||
-        cfg.lock_attempts <= 0 || cfg.workers < 1 || cfg.workers > 256) {
+        cfg.lock_attempts <= 0 || cfg.workers < 1 || cfg.workers > 256 ||
+        cfg.max_queued < 1 || !cfg.curve_secret != !cfg.curve_clients) {
         usage(stderr);
         return 64;
     }
     if (!cfg.datadir)
         cfg.datadir = util_datadir();
+    cfg.user = user;
+    /* the store, its journal and key files are ixfabd's alone */
+    umask(077);
     log_init("ixfabd", level);
     return daemon_run(&cfg);
 }

@@ -61,6 +61,13 @@ static const char *schema =
     " plan TEXT NOT NULL,"
     " batch TEXT NOT NULL DEFAULT '[]',"
     " opened REAL NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS audit ("
+    " seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+    " at REAL NOT NULL,"
+    " who TEXT NOT NULL,"
+    " op TEXT NOT NULL,"
+    " detail TEXT,"
+    " outcome TEXT NOT NULL);"
     "CREATE TABLE IF NOT EXISTS device_flags ("
     " device TEXT PRIMARY KEY,"
     " reason TEXT NOT NULL,"
@@ -581,6 +588,23 @@ int store_job_close(struct store *s, int64_t id, enum job_state state,
         return -1;
     }
     return exec(s, "COMMIT");
+}
+
+int store_audit(struct store *s, const char *who, const char *op,
+                const char *detail, const char *outcome)
+{
+    sqlite3_stmt *st;
+
+    st = prepare(s, "INSERT INTO audit (at, who, op, detail, outcome)"
+                    " VALUES (?, ?, ?, ?, ?)");
+    if (!st)
+        return -1;
+    sqlite3_bind_double(st, 1, now());
+    sqlite3_bind_text(st, 2, who ? who : "?", -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 3, op, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 4, detail, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 5, outcome ? outcome : "?", -1, SQLITE_TRANSIENT);
+    return step_done(s, st);
 }
 
 int store_job_devices(struct store *s, int64_t id, json_t *devices)

@@ -70,6 +70,13 @@ json_t *store_jobs_list(struct store *s, const struct store_filter *f);
 /* Records the devices a job touches (for filtering).  Returns 0 or -1. */
 int store_job_devices(struct store *s, int64_t id, json_t *devices);
 
+/*
+ * Appends to the audit log: who asked for what, and the outcome ("ok" or
+ * an error code).  Returns 0 or -1.
+ */
+int store_audit(struct store *s, const char *who, const char *op,
+                const char *detail, const char *outcome);
+
 /* Returns {state: count} over all jobs (new reference). */
 json_t *store_job_counts(struct store *s);
 
