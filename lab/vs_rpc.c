@@ -223,10 +223,20 @@ static struct nc_server_reply *rpc_get(struct vs_switch *sw,
 {
     struct lyd_node *tree = NULL;
 
+    struct lyd_node *lib = NULL;
+
     if (vs_ds_tree_copy(sw->ds->running, &tree))
         return NULL;
     if (tree)
         state_add(tree);
+    /*
+     * The YANG library: how a client learns the YANG 1.1 modules, which
+     * the hello does not list.
+     */
+    if (!ly_ctx_get_yanglib_data(sw->ctx, &lib, "%u",
+                                 ly_ctx_get_change_count(sw->ctx)) &&
+        lyd_merge_siblings(&tree, lib, LYD_MERGE_DESTRUCT))
+        lyd_free_all(lib);
     return reply_filtered(sw, rpc, tree);
 }
 
