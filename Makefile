@@ -38,12 +38,14 @@ LDLIBS  := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread
 LDFLAGS := $(SANFLAGS)
 
 MAINS      := orchestrator/ixfabd.c orchestrator/ixfabctl.c lab/vswitch_main.c
-ORCH_SRC   := $(filter-out $(MAINS), $(wildcard orchestrator/*.c))
+CTL_SRC    := $(wildcard orchestrator/ctl_*.c)
+ORCH_SRC   := $(filter-out $(MAINS) $(CTL_SRC), $(wildcard orchestrator/*.c))
 DRV_SRC    := $(wildcard drivers/*.c)
 LAB_SRC    := $(filter-out $(MAINS), $(wildcard lab/*.c))
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
 
 ORCH_OBJ   := $(ORCH_SRC:%.c=$(B)/obj/%.o)
+CTL_OBJ    := $(CTL_SRC:%.c=$(B)/obj/%.o)
 DRV_OBJ    := $(DRV_SRC:%.c=$(B)/obj/%.o)
 LAB_OBJ    := $(LAB_SRC:%.c=$(B)/obj/%.o)
 LIB        := $(B)/libixfab.a
@@ -53,7 +55,7 @@ TOOL_BIN   := $(B)/tests/nc_floor
 
 BINS := $(B)/ixfabd $(B)/ixfabctl $(B)/ixfab-vswitch
 
-all: $(BINS) $(UNIT_BIN)
+all: $(BINS) $(UNIT_BIN) $(TOOL_BIN)
 
 $(B)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -72,11 +74,16 @@ $(LABLIB): $(LAB_OBJ)
 $(B)/ixfabd: $(B)/obj/orchestrator/ixfabd.o $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(B)/ixfabctl: $(B)/obj/orchestrator/ixfabctl.o $(LIB)
+$(B)/ixfabctl: $(B)/obj/orchestrator/ixfabctl.o $(CTL_OBJ) $(LIB) $(LABLIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(B)/ixfab-vswitch: $(B)/obj/lab/vswitch_main.o $(LABLIB) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# the bare libnetconf2 client the throughput benchmark measures against
+$(B)/tests/nc_floor: tests/nc_floor.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $< $(LDLIBS)
 
 $(B)/tests/%: tests/unit/%.c $(LIB)
 	@mkdir -p $(dir $@)
@@ -111,18 +118,71 @@ format-check:
 format:
 	clang-format -i $(shell git ls-files '*.c' '*.h')
 
+# ---------------------------------------------------------- benchmarks
+# make bench: builds tests/bench/*.c and runs every tests/bench/*.sh
+# through tests/bench/run.sh.  Measurements, not pass/fail tests.
+
+BENCH_BIN := $(patsubst tests/bench/%.c,$(B)/bench/%,$(wildcard tests/bench/*.c))
+
+$(B)/bench/%: tests/bench/%.c $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+bench: all $(BENCH_BIN)
+	sh tests/bench/run.sh $(B)
+
+# ------------------------------------------------------------- fuzzing
+# make fuzz [FUZZ_SECONDS=600]: builds every tests/fuzz/fuzz_*.c with
+# libFuzzer and the sanitizers, runs each for FUZZ_SECONDS; new inputs go
+# to build/fuzz/corpus-NAME, seeds come from FUZZ_SEEDS_NAME.
+
+FUZZ_SECONDS  ?= 600
+FUZZ_SRC      := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BIN      := $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
+FUZZ_CFLAGS   := $(filter-out -O% -Werror $(SANFLAGS),$(CFLAGS)) -O1 \
+                 -fsanitize=fuzzer,address,undefined -fno-omit-frame-pointer \
+                 -DIXFAB_FUZZ
+FUZZ_SEEDS_fuzz_job := tests/corpus
+FUZZ_SEEDS_fuzz_vswitch_rpc := tests/fuzz/vswitch_rpc
+FUZZ_SEEDS_fuzz_wire := tests/fuzz/wire
+FUZZ_SEEDS_fuzz_device_reply := tests/fuzz/device_reply
+
+build/fuzz/%: tests/fuzz/%.c $(ORCH_SRC) $(DRV_SRC) $(LAB_SRC)
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -o $@ $^ $(LDLIBS)
+
+fuzz: $(FUZZ_BIN)
+	$(foreach f,$(FUZZ_BIN),mkdir -p build/fuzz/corpus-$(notdir $f) && \
+	  $f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+	  build/fuzz/corpus-$(notdir $f) $(FUZZ_SEEDS_$(notdir $f)) && ) true
+
 demo: deps
 	$(MAKE) all
 	sh lab/demo.sh
 
 # -------------------------------------------------------------- install
 
+UNITDIR    ?= $(PREFIX)/lib/systemd/system
+DOCDIR     ?= $(PREFIX)/share/doc/ixfab
+MANDIR     ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+
 install: $(BINS)
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/ixfab
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/ixfab \
+	  $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(BASHCOMPDIR) \
+	  $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(UNITDIR)
 	install -m 0755 $(BINS) $(DESTDIR)$(PREFIX)/bin/
 	cp -r yang templates $(DESTDIR)$(PREFIX)/share/ixfab/
+	install -m 0644 docs/ixfabctl.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 0644 docs/bash-completion/ixfabctl $(DESTDIR)$(BASHCOMPDIR)/
+	install -m 0644 docs/examples/*.json docs/examples/ctl.conf \
+	  $(DESTDIR)$(DOCDIR)/examples/
+	install -m 0644 docs/*.md $(DESTDIR)$(DOCDIR)/
+	sed 's|@PREFIX@|$(PREFIX)|g' docs/examples/ixfabd.service \
+	  >$(DESTDIR)$(UNITDIR)/ixfabd.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/ixfabd.service
 
 clean:
 	rm -rf build
 
-.PHONY: all deps check check-long test format-check format demo install clean
+.PHONY: all deps check check-long test format-check format demo install clean fuzz

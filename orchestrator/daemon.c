@@ -1592,3 +1592,49 @@ cleanup:
     pthread_cond_destroy(&d.cv);
     return rc;
 }
+
+#ifdef IXFAB_FUZZ
+/*
+ * For the wire-protocol fuzz harness: one daemon without sockets or
+ * workers, whose dispatcher gets every input as a request.  Queued work
+ * is dropped after each request.
+ */
+int daemon_fuzz_request(const char *data, size_t len)
+{
+    static struct daemon_config cfg = {
+        .inventory = "tests/corpus/inventory.json",
+        .datadir = ".",
+        .max_queued = 100,
+    };
+    static struct daemon d = {.cfg = &cfg};
+    static char store[64];
+    char err[512];
+    json_t *reply;
+
+    if (!d.model) {
+        snprintf(store, sizeof(store), "/tmp/ixfab-fuzz-%d.db", getpid());
+        cfg.store = store;
+        pthread_mutex_init(&d.mu, NULL);
+        pthread_cond_init(&d.cv, NULL);
+        if (inventory_load(cfg.inventory, &d.inv, err, sizeof(err)))
+            abort();
+        d.pools = config_new();
+        state_config_default(d.pools);
+        snprintf(d.yang_dir, sizeof(d.yang_dir), "yang");
+        snprintf(d.template_dir, sizeof(d.template_dir), "templates");
+        d.model = job_model_load(d.yang_dir);
+        d.store = store_open(store);
+        d.intake = state_new(d.inv);
+        d.status = status_new(d.inv);
+        d.busy = json_object();
+        if (!d.model || !d.store)
+            abort();
+    }
+    d.who = NULL;
+    d.who_name = "fuzz";
+    reply = dispatch(&d, data, len);
+    json_decref(reply);
+    queue_clear(&d);
+    return 0;
+}
+#endif

@@ -24,7 +24,7 @@ struct daemon_config {
     int confirm_timeout_s;
     int lock_attempts;
     int lock_backoff_ms;
-    int workers; /* threads that talk to devices */
+    int workers;               /* threads that talk to devices */
     const char *curve_secret;  /* server secret key file, or NULL */
     const char *curve_clients; /* directory of authorised clients */
     int max_queued;            /* jobs a client may have waiting */

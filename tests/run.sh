@@ -41,7 +41,15 @@ done
 if [ -f tests/integration/test_vswitch.py ]; then
     suite vswitch /usr/bin/python3 tests/integration/test_vswitch.py "$B/ixfab-vswitch"
 fi
+suite lab /usr/bin/python3 tests/integration/test_lab.py "$B"
 suite e2e sh tests/integration/test_e2e.sh "$B"
+suite ctl sh tests/integration/test_ctl.sh "$B"
+suite services sh tests/integration/test_services.sh "$B"
+suite services-sros sh tests/integration/test_services_sros.sh "$B"
+suite ops /usr/bin/python3 tests/integration/test_ops.py "$B"
+suite corpus /usr/bin/python3 tests/integration/test_corpus.py "$B"
+suite security /usr/bin/python3 tests/integration/test_security.py "$B"
+suite faults /usr/bin/python3 tests/integration/test_faults.py "$B" ${FAULTS:-}
 suite crash sh tests/integration/test_crash.sh "$B" "${CRASH_POINTS:-9}" seq
 
 echo "$pass passed, $fail failed"
