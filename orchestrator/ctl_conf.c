@@ -256,8 +256,5 @@ int ctl_cmd_config(struct ctl *c, int argc, char **argv)
     }
     ctl_table_print(c, &t, stdout);
     ctl_table_free(&t);
-    if (c->val[CTL_CURVE_SERVER_KEY] || c->val[CTL_CURVE_CLIENT_KEY])
-        printf("note: CURVE keys are carried but not used yet by this "
-               "ixfabctl\n");
     return 0;
 }

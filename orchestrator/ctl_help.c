@@ -123,6 +123,16 @@ static const struct cmd_help cmds[] = {
      "  ixfabctl lab up --dir /tmp/lab --switches 3\n"
      "  ixfabctl lab fault --dir /tmp/lab sw2 fail-commit\n"
      "  ixfabctl lab down --dir /tmp/lab\n"},
+    {"keygen", "keygen PATH", "make a CURVE key pair",
+     "Writes a new CURVE key pair: the secret key to PATH (mode 0600, must\n"
+     "not exist yet) and the public key to PATH.pub.  ixfabd takes its own\n"
+     "secret key with --curve-secret; a client's public key goes into a\n"
+     "file of ixfabd's --curve-clients directory, and the client uses\n"
+     "--curve-client-key PATH and --curve-server-key SERVER.pub.\n"
+     "\n"
+     "Examples:\n"
+     "  ixfabctl keygen /etc/ixfab/server.key\n"
+     "  ixfabctl keygen ~/.config/ixfab/client.key\n"},
     {"config", "config", "show the settings in effect and their source",
      "Shows each setting (endpoint, events, CURVE key files, timeout,\n"
      "colour), its value and where it came from: a flag, the environment,\n"

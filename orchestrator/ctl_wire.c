@@ -4,6 +4,8 @@
  */
 #include "ctl.h"
 
+#include "auth.h"
+
 #include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -40,6 +42,37 @@ static int ipc_missing(const char *ep)
     return !strncmp(ep, "ipc://", 6) && stat(ep + 6, &st) != 0;
 }
 
+/*
+ * With both CURVE settings, the socket authenticates ixfabd by its public
+ * key and itself by the client's key pair (the secret key file, as
+ * ixfabctl keygen writes it).  Returns 0, or -1 after saying why.
+ */
+static int curve_setup(struct ctl *c, void *s)
+{
+    const char *srv = c->val[CTL_CURVE_SERVER_KEY];
+    const char *cli = c->val[CTL_CURVE_CLIENT_KEY];
+    char server[41], secret[41], public_key[41], err[512];
+
+    if (!srv && !cli)
+        return 0;
+    if (!srv || !cli) {
+        fprintf(stderr, "ixfabctl: CURVE needs both curve_server_key and "
+                        "curve_client_key\n");
+        return -1;
+    }
+    if (auth_read_key(srv, 0, server, err, sizeof(err)) ||
+        auth_read_key(cli, 1, secret, err, sizeof(err)) ||
+        zmq_curve_public(public_key, secret)) {
+        fprintf(stderr, "ixfabctl: %s\n", err);
+        return -1;
+    }
+    zmq_setsockopt(s, ZMQ_CURVE_SERVERKEY, server, 40);
+    zmq_setsockopt(s, ZMQ_CURVE_PUBLICKEY, public_key, 40);
+    zmq_setsockopt(s, ZMQ_CURVE_SECRETKEY, secret, 40);
+    memset(secret, 0, sizeof(secret));
+    return 0;
+}
+
 static void *sock_open(struct ctl *c, int type, const char *ep,
                        const char *what)
 {
@@ -57,6 +90,10 @@ static void *sock_open(struct ctl *c, int type, const char *ep,
     zmq_setsockopt(s, ZMQ_IMMEDIATE, &one, sizeof(one));
     zmq_setsockopt(s, ZMQ_SNDTIMEO, &snd, sizeof(snd));
     zmq_setsockopt(s, ZMQ_RCVTIMEO, &c->timeout_ms, sizeof(c->timeout_ms));
+    if (curve_setup(c, s)) {
+        zmq_close(s);
+        return NULL;
+    }
     if (zmq_connect(s, ep)) {
         fprintf(stderr,
                 "ixfabctl: the %s endpoint \"%s\" is not valid (%s); use "

@@ -10,8 +10,11 @@
 
 #include <zmq.h>
 
+#include "auth.h"
 #include "ctl.h"
 #include "lab.h"
+
+static int cmd_keygen(struct ctl *c, int argc, char **argv);
 
 struct global_opt {
     const char *name;
@@ -144,6 +147,7 @@ static int dispatch(struct ctl *c, int argc, char **argv)
         {"stats", ctl_cmd_stats},
         {"watch", ctl_cmd_watch},
         {"config", ctl_cmd_config},
+        {"keygen", cmd_keygen},
     };
     int rc = -1;
 
@@ -155,6 +159,26 @@ static int dispatch(struct ctl *c, int argc, char **argv)
             c->zctx = NULL;
         }
     return rc < 0 ? ctl_unknown_command(argv[0]) : rc;
+}
+
+/* keygen PATH: a CURVE key pair, PATH (secret, 0600) and PATH.pub */
+static int cmd_keygen(struct ctl *c, int argc, char **argv)
+{
+    char err[512];
+
+    (void)c;
+    if (argc != 2) {
+        fprintf(stderr, "ixfabctl: usage: ixfabctl keygen PATH (writes PATH "
+                        "and PATH.pub)\n");
+        return EXIT_USAGE;
+    }
+    if (auth_keygen(argv[1], err, sizeof(err))) {
+        fprintf(stderr, "ixfabctl: %s\n", err);
+        return EXIT_FAILURE;
+    }
+    printf("secret key in %s (mode 0600), public key in %s.pub\n", argv[1],
+           argv[1]);
+    return 0;
 }
 
 int main(int argc, char **argv)

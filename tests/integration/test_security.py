@@ -127,6 +127,16 @@ def main():
             spec["public_key"] = keys[name][0].decode()
             json.dump(spec, open(os.path.join(clients, name + ".json"), "w"))
         stranger = zmq.curve_keypair()
+        with open(os.path.join(tmp, "server.key.pub"), "w") as f:
+            f.write(server_pub.decode() + "\n")
+        ctlkey = os.path.join(tmp, "ctl.key")
+        r = subprocess.run([ctl, "keygen", ctlkey], capture_output=True,
+                           text=True)
+        check("ixfabctl keygen writes a key pair", r.returncode == 0 and
+              os.stat(ctlkey).st_mode & 0o777 == 0o600, r.stderr)
+        json.dump({"public_key": open(ctlkey + ".pub").read().strip(),
+                   "access": "read-only"},
+                  open(os.path.join(clients, "ctl.json"), "w"))
 
         # sw3 logs in with a password file; ixfabd must never print it
         inv = json.load(open(inv_path))
@@ -194,6 +204,21 @@ def main():
 
         order = json.load(open(os.path.join(ROOT, "docs", "examples",
                                             "order-4711.json")))
+        base = [ctl, "--endpoint", ep, "--events", ev, "--timeout", "3"]
+        keyargs = ["--curve-server-key", os.path.join(tmp, "server.key.pub"),
+                   "--curve-client-key", ctlkey]
+        r = subprocess.run(base + keyargs + ["--json", "jobs"],
+                           capture_output=True, text=True)
+        check("ixfabctl with its CURVE keys is served", r.returncode == 0,
+              r.stderr)
+        r = subprocess.run(base + ["jobs"], capture_output=True, text=True)
+        check("ixfabctl without keys is not", r.returncode == 3, r.stderr)
+        jobfile = os.path.join(ROOT, "docs", "examples", "order-4711.json")
+        r = subprocess.run(base + keyargs + ["submit", jobfile],
+                           capture_output=True, text=True)
+        check("ixfabctl with a read-only key cannot submit",
+              r.returncode == 2 and "may only read" in r.stderr, r.stderr)
+
         r = Client(ctx, ep, server_pub, keys["viewer"])(op="submit", **order)
         check("a read-only key cannot submit",
               r and not r["ok"] and r["error"]["code"] == "forbidden", r)
