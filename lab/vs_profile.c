@@ -26,6 +26,16 @@ static const char *nc_features[] = {"writable-running",
                                     NULL};
 static const char *all_features[] = {"*", NULL};
 
+/* A switch with only a writable running datastore (older platforms). */
+static const char *nc_features_running[] = {
+    "writable-running", "rollback-on-error", "validate", "xpath", NULL};
+static int running_only;
+
+void vs_profile_running_only(int on)
+{
+    running_only = on;
+}
+
 static int dir_exists(const char *path)
 {
     struct stat st;
@@ -176,7 +186,8 @@ static int std_modules_load(struct ly_ctx *ctx)
                                  "ietf-netconf-with-defaults",
                                  "ietf-interfaces", "iana-if-type", NULL};
 
-    if (!ly_ctx_load_module(ctx, "ietf-netconf", NULL, nc_features)) {
+    if (!ly_ctx_load_module(ctx, "ietf-netconf", NULL,
+                            running_only ? nc_features_running : nc_features)) {
         log_err("cannot load ietf-netconf from " IETF_DIR ": %s",
                 ly_errmsg(ctx));
         return -1;

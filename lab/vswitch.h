@@ -39,6 +39,12 @@ struct vs_opts {
 struct vs_server;
 
 /*
+ * With on set before vs_server_new(), the switches offer no candidate
+ * datastore and no confirmed commit: clients edit running directly.
+ */
+void vs_profile_running_only(int on);
+
+/*
  * Finds the profile's module directory next to the executable
  * (<exe dir>/../yang/<profile>, then <exe dir>/../../yang/<profile>).
  * Returns a new string (caller frees) or NULL if none exists (logged).

@@ -27,6 +27,8 @@ static void usage(FILE *f)
                "                     [--state-dir DIR] [--startup FILE] "
                "[--fault SPEC]...\n"
                "                     [--log-level error|warning|info|debug]\n"
+               "                     [--no-candidate]   (running datastore "
+               "only)\n"
                "       ixfab-vswitch --config FILE [--log-level LEVEL]\n"
                "\n"
                "SPEC: fail-commit[=XPATH] fail-validate[=XPATH] "
@@ -137,6 +139,9 @@ static int opt_set(struct cli *c, int ch, const char *arg)
     case 'l':
         c->level = log_level_parse(arg);
         return c->level < 0 ? -1 : 0;
+    case 'R':
+        vs_profile_running_only(1);
+        return 0;
     }
     return opt_sw(c, ch, arg);
 }
@@ -184,6 +189,7 @@ static int opts_parse(int argc, char **argv, struct cli *c)
         {"fault", required_argument, NULL, 'f'},
         {"config", required_argument, NULL, 'c'},
         {"log-level", required_argument, NULL, 'l'},
+        {"no-candidate", no_argument, NULL, 'R'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     int ch, idx = 0;

@@ -50,6 +50,7 @@ suite mixed sh tests/integration/test_mixed.sh "$B"
 suite ops /usr/bin/python3 tests/integration/test_ops.py "$B"
 suite corpus /usr/bin/python3 tests/integration/test_corpus.py "$B"
 suite security /usr/bin/python3 tests/integration/test_security.py "$B"
+suite running /usr/bin/python3 tests/integration/test_running.py "$B"
 suite faults /usr/bin/python3 tests/integration/test_faults.py "$B" ${FAULTS:-}
 suite crash sh tests/integration/test_crash.sh "$B" "${CRASH_POINTS:-9}" seq
 
