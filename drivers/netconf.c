@@ -121,6 +121,8 @@ static ssh_session ncs_ssh_open(struct ncs *s)
     ssh_options_set(ssh, SSH_OPTIONS_KNOWNHOSTS, s->dev->known_hosts);
     ssh_options_set(ssh, SSH_OPTIONS_GLOBAL_KNOWNHOSTS, "/dev/null");
     ssh_options_set(ssh, SSH_OPTIONS_PROCESS_CONFIG, &(int){0});
+    /* small RPCs must not wait for Nagle's algorithm */
+    ssh_options_set(ssh, SSH_OPTIONS_NODELAY, &(int){1});
     ssh_options_set(ssh, SSH_OPTIONS_PUBLICKEY_ACCEPTED_TYPES,
                     "ssh-ed25519,ecdsa-sha2-nistp256,ecdsa-sha2-nistp384,"
                     "ecdsa-sha2-nistp521,rsa-sha2-512,rsa-sha2-256");

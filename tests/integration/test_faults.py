@@ -37,7 +37,7 @@ FAULTS = {
     "fail-commit": "commit",
     "deny-lock": "lock",
     "drop-after=2": "",
-    "hang=4000": "did not answer",
+    "hang=9000": "did not answer",
     "crash": "",
 }
 passed = failed = 0
@@ -134,8 +134,8 @@ class Daemon:
         self.proc = subprocess.Popen(
             [os.path.join(build, "ixfabd"), "--inventory", inv, "--store",
              os.path.join(tmp, "store.db"), "--listen", self.ep, "--events",
-             "ipc://%s/ev" % tmp, "--rpc-timeout", "1500",
-             "--connect-timeout", "2000", "--lock-attempts", "3",
+             "ipc://%s/ev" % tmp, "--rpc-timeout", "3000",
+             "--connect-timeout", "5000", "--lock-attempts", "3",
              "--confirm-timeout", "30"], stderr=self.log)
         self.zctx = zmq.Context()
         for _ in range(100):
@@ -222,7 +222,7 @@ def one_case(lab, d, spec, sw, create, delete):
                        capture_output=True)
         lab.sessions.pop(sw, None)
     elif spec.startswith("hang"):
-        time.sleep(4)  # the hang ends by itself
+        time.sleep(9)  # the hang ends by itself
     lab.fault(sw, "clear")
 
     after = {s: lab.running(s) for s in SWITCHES}
@@ -233,10 +233,14 @@ def one_case(lab, d, spec, sw, create, delete):
               not problems, problems)
 
     r = d(op="submit", **create)
-    check(tag + ": the next job commits", d.wait(r["id"])["state"] ==
-          "committed")
+    job = d.wait(r["id"])
+    check(tag + ": the next job commits", job["state"] == "committed",
+          job.get("result"))
+    if job["state"] != "committed":
+        return
     r = d(op="submit", **delete)
-    check(tag + ": and is undone", d.wait(r["id"])["state"] == "committed")
+    check(tag + ": and is undone", r.get("ok") and
+          d.wait(r["id"])["state"] == "committed", r)
 
 
 def main():

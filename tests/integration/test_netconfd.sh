@@ -90,7 +90,7 @@ done
 } >"$T/startup.xml"
 /usr/sbin/netconfd --home="$T/home" --modpath="$T/mods:/usr/share/yuma/modules" \
     --startup="$T/startup.xml" --ncxserver-sockname="$SOCK" --port="$PORT" \
-    --superuser=root --log-level=info $MODS >"$T/netconfd.log" 2>&1 &
+    --superuser=root --log-level=${NCD_LOG:-info} $MODS >"$T/netconfd.log" 2>&1 &
 ncd=$!
 
 cat >"$T/sshd_config" <<EOF
