@@ -12,7 +12,7 @@ DEB_PKGS := build-essential pkg-config libnetconf2-dev libyang2-dev \
             libyang2-tools libssh-dev libjansson-dev libzmq3-dev \
             libsqlite3-dev libcmocka-dev libyuma-base clang-format \
             python3 python3-ncclient python3-zmq netconfd openssh-server \
-            tmux
+            openssh-client tmux clang libclang-rt-14-dev groff-base
 
 PREFIX  ?= /usr/local
 DESTDIR ?=
