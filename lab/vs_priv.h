@@ -46,6 +46,7 @@ struct vs_switch {
     struct nc_pollsession *ps;
     uint32_t lock_run; /* session holding the running lock, 0 if none */
     uint32_t lock_cand;
+    time_t lock_at[2]; /* when running [0] and candidate [1] were locked */
     struct vs_confirm cc;
     struct vs_faults faults;
     atomic_int hung; /* the hang fault, as the accepting thread sees it */

@@ -218,6 +218,83 @@ static struct nc_server_reply *reply_filtered(struct vs_switch *sw,
     return reply_data(rpc, out, rpc_wd_mode(rpc));
 }
 
+/*
+ * The ietf-netconf-monitoring state (RFC 6022): capabilities, the
+ * datastores and who locks them, the schemas get-schema serves, the open
+ * sessions, and when the switch started.
+ */
+static void monitoring_add(struct vs_switch *sw, struct lyd_node **tree)
+{
+    struct lyd_node *ns = NULL, *n;
+    const struct lys_module *mod;
+    const char **caps;
+    char path[512], val[64];
+    uint32_t idx = 0;
+
+    if (lyd_new_path(NULL, sw->ctx, "/ietf-netconf-monitoring:netconf-state",
+                     NULL, 0, &ns))
+        return;
+    caps = nc_server_get_cpblts(sw->ctx);
+    for (int i = 0; caps && caps[i]; i++) {
+        lyd_new_path(ns, NULL, "capabilities/capability", caps[i],
+                     LYD_NEW_PATH_UPDATE, NULL);
+        lydict_remove(sw->ctx, caps[i]);
+    }
+    free(caps);
+    for (int d = 0; d < 2; d++) {
+        const char *name = d ? "candidate" : "running";
+        uint32_t holder = d ? sw->lock_cand : sw->lock_run;
+
+        snprintf(path, sizeof(path), "datastores/datastore[name='%s']", name);
+        lyd_new_path(ns, NULL, path, NULL, 0, &n);
+        if (holder) {
+            char when[32];
+
+            strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ",
+                     gmtime(&sw->lock_at[d]));
+            snprintf(val, sizeof(val), "%u", holder);
+            lyd_new_path(n, NULL, "locks/global-lock/locked-by-session", val, 0,
+                         NULL);
+            lyd_new_path(n, NULL, "locks/global-lock/locked-time", when, 0,
+                         NULL);
+        }
+    }
+    while ((mod = ly_ctx_get_module_iter(sw->ctx, &idx))) {
+        snprintf(path, sizeof(path),
+                 "schemas/schema[identifier='%s'][version='%s']"
+                 "[format='ietf-netconf-monitoring:yang']",
+                 mod->name, mod->revision ? mod->revision : "");
+        if (lyd_new_path(ns, NULL, path, NULL, 0, &n))
+            continue;
+        lyd_new_path(n, NULL, "namespace", mod->ns, 0, NULL);
+        lyd_new_path(n, NULL, "location", "NETCONF", 0, NULL);
+    }
+    for (uint16_t i = 0; sw->ps && i < nc_ps_session_count(sw->ps); i++) {
+        struct nc_session *se = nc_ps_get_session(sw->ps, i);
+        char when[32];
+        time_t t;
+
+        if (!se)
+            continue;
+        snprintf(path, sizeof(path), "sessions/session[session-id='%u']",
+                 nc_session_get_id(se));
+        if (lyd_new_path(ns, NULL, path, NULL, 0, &n))
+            continue;
+        t = nc_session_get_start_time(se);
+        strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
+        lyd_new_path(n, NULL, "transport",
+                     "ietf-netconf-monitoring:netconf-ssh", 0, NULL);
+        lyd_new_path(n, NULL, "username",
+                     nc_session_get_username(se) ? nc_session_get_username(se)
+                                                 : "",
+                     0, NULL);
+        lyd_new_path(n, NULL, "login-time", when, 0, NULL);
+    }
+    ly_err_clean(sw->ctx, NULL);
+    if (lyd_merge_siblings(tree, ns, LYD_MERGE_DESTRUCT))
+        lyd_free_all(ns);
+}
+
 static struct nc_server_reply *rpc_get(struct vs_switch *sw,
                                        const struct lyd_node *rpc)
 {
@@ -233,6 +310,7 @@ static struct nc_server_reply *rpc_get(struct vs_switch *sw,
      * The YANG library: how a client learns the YANG 1.1 modules, which
      * the hello does not list.
      */
+    monitoring_add(sw, &tree);
     if (!ly_ctx_get_yanglib_data(sw->ctx, &lib, "%u",
                                  ly_ctx_get_change_count(sw->ctx)) &&
         lyd_merge_siblings(&tree, lib, LYD_MERGE_DESTRUCT))
@@ -417,6 +495,7 @@ rpc_lock(struct vs_switch *sw, const struct lyd_node *rpc, uint32_t sid)
         return lock_denied(sw, sw->ds->cand_sid, why);
     }
     *holder = sid;
+    sw->lock_at[ds == DS_CANDIDATE] = time(NULL);
     log_debug("session %u locked %s", sid, dstore_name(ds));
     return nc_server_reply_ok();
 }
@@ -465,6 +544,54 @@ static struct nc_server_reply *rpc_validate(struct vs_switch *sw,
         vs_ds_validate(sw->ctx, &tree, &err);
     lyd_free_all(tree);
     return err ? vs_err_reply(err) : nc_server_reply_ok();
+}
+
+/*
+ * copy-config between running and candidate, or of inline <config> into
+ * either: the target becomes the source (validated when it is running).
+ */
+static struct nc_server_reply *
+rpc_copy_config(struct vs_switch *sw, const struct lyd_node *rpc, uint32_t sid)
+{
+    enum vs_dstore src = rpc_dstore(rpc, "source");
+    enum vs_dstore dst = rpc_dstore(rpc, "target");
+    struct lyd_node *tree = NULL, *config, *err = NULL;
+    struct nc_server_reply *reply;
+
+    if ((dst != DS_RUNNING && dst != DS_CANDIDATE) ||
+        (src != DS_RUNNING && src != DS_CANDIDATE && src != DS_CONFIG))
+        return reply_unsupported_ds(sw);
+    if (src == dst)
+        return reply_err(sw, NC_ERR_INVALID_VALUE, NC_ERR_TYPE_PROT,
+                         "source and target are the same datastore");
+    if ((reply = lock_check(sw, dst, sid)))
+        return reply;
+    if (src == DS_CONFIG) {
+        lyd_find_path(rpc, "source/config", 0, &config);
+        tree = vs_ds_edit_parse(sw->ctx, config, &err);
+        /* a whole configuration carries no operations */
+        LY_LIST_FOR(tree, config)
+        {
+            struct lyd_node *n;
+
+            LYD_TREE_DFS_BEGIN(config, n)
+            {
+                lyd_free_meta_siblings(n->meta);
+                n->meta = NULL;
+                LYD_TREE_DFS_END(config, n);
+            }
+        }
+    } else if (vs_ds_tree_copy(*dstore_tree(sw, src), &tree)) {
+        return NULL;
+    }
+    if (!err && dst == DS_RUNNING)
+        vs_ds_validate(sw->ctx, &tree, &err);
+    if (err) {
+        lyd_free_all(tree);
+        return vs_err_reply(err);
+    }
+    edit_commit(sw, dst, tree, sid);
+    return nc_server_reply_ok();
 }
 
 static struct nc_server_reply *rpc_discard(struct vs_switch *sw, uint32_t sid)
@@ -740,6 +867,8 @@ static struct nc_server_reply *rpc_netconf(struct vs_switch *sw,
         return rpc_validate(sw, rpc);
     if (!strcmp(name, "discard-changes"))
         return rpc_discard(sw, sid);
+    if (!strcmp(name, "copy-config"))
+        return rpc_copy_config(sw, rpc, sid);
     if (!strcmp(name, "commit"))
         return rpc_commit(sw, rpc, sid);
     if (!strcmp(name, "cancel-commit"))

@@ -310,6 +310,38 @@ def check_commit(lab, m):
     assert mtu_of(getcfg(m), "Ethernet1") == 9100
 
 
+def check_copy_config(lab, m):
+    # candidate <- running after an edit: the edit is gone
+    m.edit_config(target="candidate",
+                  config=cfg(iface("Ethernet3", "<config><mtu>9300</mtu>"
+                                                "</config>")))
+    m.copy_config(source="running", target="candidate")
+    assert mtu_of(getcfg(m, "candidate"), "Ethernet3") is None
+    # running <- candidate: an edit made in candidate lands in running
+    m.edit_config(target="candidate",
+                  config=cfg(iface("Ethernet3", "<config><mtu>9301</mtu>"
+                                                "</config>")))
+    m.copy_config(source="candidate", target="running")
+    assert mtu_of(getcfg(m), "Ethernet3") == 9301
+    # the same datastore on both sides is an error
+    expect_error(lambda: m.copy_config(source="running", target="running"),
+                 "invalid-value")
+
+
+def check_monitoring_state(lab, m):
+    m.lock("candidate")
+    try:
+        xml = m.get(filter=("subtree", '<netconf-state xmlns="urn:ietf:'
+                            'params:xml:ns:yang:ietf-netconf-monitoring"/>')
+                    ).data_xml
+    finally:
+        m.unlock("candidate")
+    assert "urn:ietf:params:netconf:capability:candidate:1.0" in xml, xml
+    assert "<identifier>openconfig-interfaces</identifier>" in xml
+    assert "<name>candidate</name>" in xml and "locked-by-session" in xml
+    assert "<session-id>%s</session-id>" % m.session_id in xml
+
+
 def check_create_existing(lab, m):
     e = expect_error(lambda: m.edit_config(
         target="candidate", config=cfg(new_iface("Ethernet2", op="create"))),
@@ -666,7 +698,8 @@ def check_bad_authorized_key(lab, m):
 CHECKS = [
     check_hello, check_start_config, check_get_state, check_subtree_filter,
     check_xpath_filter, check_edit_candidate_merge, check_discard_changes,
-    check_commit, check_create_existing, check_create_new,
+    check_commit, check_copy_config, check_monitoring_state,
+    check_create_existing, check_create_new,
     check_delete_missing, check_delete_remove, check_replace,
     check_default_op_none, check_default_op_replace, check_unknown_element,
     check_invalid_value, check_rollback_on_error, check_edit_running,
