@@ -29,13 +29,13 @@ static int device_parse(json_t *jd, const char *dir, struct inv_device *d,
     const char *key = NULL, *kh = NULL, *pw = NULL;
     json_int_t port = 0;
     json_error_t jerr;
-    int tofu = 0;
+    int tofu = 0, validate = 1;
 
-    if (json_unpack_ex(jd, &jerr, 0,
-                       "{s:s, s:s, s:I, s:s, s:s, s?s, s?s, s:s, s?b}", "name",
-                       &name, "address", &addr, "port", &port, "driver", &drv,
-                       "username", &user, "key", &key, "password_file", &pw,
-                       "known_hosts", &kh, "trust_on_first_use", &tofu)) {
+    if (json_unpack_ex(
+            jd, &jerr, 0, "{s:s, s:s, s:I, s:s, s:s, s?s, s?s, s:s, s?b, s?b}",
+            "name", &name, "address", &addr, "port", &port, "driver", &drv,
+            "username", &user, "key", &key, "password_file", &pw, "known_hosts",
+            &kh, "trust_on_first_use", &tofu, "validate", &validate)) {
         snprintf(err, errlen, "devices[%zu]: %s", i, jerr.text);
         return -1;
     }
@@ -60,6 +60,7 @@ static int device_parse(json_t *jd, const char *dir, struct inv_device *d,
     d->password_file = pw ? path_join(dir, pw) : NULL;
     d->known_hosts = path_join(dir, kh);
     d->trust_first_use = tofu;
+    d->no_validate = !validate;
     return 0;
 }
 

@@ -20,6 +20,9 @@ struct inv_device {
     char *known_hosts;   /* path of the known-hosts file for this device */
     int trust_first_use; /* learn an unknown host key once (operator's
                             explicit choice per device) */
+    int no_validate;     /* skip the separate validate step: for servers
+                            that mishandle <validate> of candidate; commit
+                            still validates */
 };
 
 struct inventory {
