@@ -156,7 +156,14 @@ while [ $n -lt "$COUNT" ]; do
         check "crash at step $point: $sw has no lock or pending commit left" \
             "$PY $ROOT/tests/integration/nccheck.py $T/lab/inventory.json $sw >/dev/null"
     done
-    total=$($CTL --json jobs | $PY -c 'import json,sys; print(len(json.load(sys.stdin)))')
+    # (a loaded machine may answer slowly: ask a few times)
+    total=
+    for _ in 1 2 3 4 5; do
+        total=$($CTL --json jobs 2>/dev/null |
+            $PY -c 'import json,sys; print(len(json.load(sys.stdin)))' \
+                2>/dev/null) && break
+        sleep 1
+    done
     check "crash at step $point: no acknowledged job lost" "[ $total = $jobs ]"
     kill "$daemon" && wait "$daemon"
     daemon=
