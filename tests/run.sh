@@ -7,6 +7,8 @@ export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=0:detect_leaks=1}
 export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$(pwd)/tests/lsan.supp:print_suppressions=0}
 pass=0
 fail=0
+# every test leaves a copy of its outputs here, searched for secrets last
+export IXFAB_TEST_OUTPUTS=${IXFAB_TEST_OUTPUTS:-$(mktemp -d /tmp/ixfab-outputs.XXXXXX)}
 
 count() { # $1: output of a suite
     p=$(printf '%s\n' "$1" | sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' | tail -1)
@@ -54,6 +56,12 @@ suite security /usr/bin/python3 tests/integration/test_security.py "$B"
 suite running /usr/bin/python3 tests/integration/test_running.py "$B"
 suite faults /usr/bin/python3 tests/integration/test_faults.py "$B" ${FAULTS:-}
 suite crash sh tests/integration/test_crash.sh "$B" "${CRASH_POINTS:-9}" seq
+
+if [ -n "$IXFAB_TEST_OUTPUTS" ]; then
+    suite secrets /usr/bin/python3 tests/integration/scan_secrets.py \
+        "$IXFAB_TEST_OUTPUTS"
+    rm -rf "$IXFAB_TEST_OUTPUTS"
+fi
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

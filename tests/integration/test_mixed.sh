@@ -24,6 +24,9 @@ cleanup() {
         tail -30 "$T/ixfabd.log"
     fi
     "$B/ixfabctl" lab down --dir "$T/lab" >/dev/null 2>&1
+    # the suite searches every test's outputs for its secrets at the end
+    [ -n "$IXFAB_TEST_OUTPUTS" ] &&
+        cp -r "$T" "$IXFAB_TEST_OUTPUTS/" 2>/dev/null
     rm -rf "$T"
 }
 trap cleanup EXIT INT TERM HUP PIPE

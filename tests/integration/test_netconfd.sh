@@ -46,6 +46,9 @@ cleanup() {
                 tail -25 "$T/$f"
         done
     fi
+    # the suite searches every test's outputs for its secrets at the end
+    [ -n "$IXFAB_TEST_OUTPUTS" ] &&
+        cp -r "$T" "$IXFAB_TEST_OUTPUTS/" 2>/dev/null
     [ -n "$IXFAB_KEEP" ] && echo "kept $T" || rm -rf "$T"
 }
 trap cleanup EXIT HUP INT PIPE TERM
