@@ -1482,6 +1482,10 @@ static int daemon_open(struct daemon *d)
         return -1;
 
     d->status = status_new(d->inv);
+    /* dry-run renders here: load each device's driver now, not on demand */
+    for (size_t i = 0; i < d->inv->n; i++)
+        if (!main_driver(d, d->inv->devs[i].driver))
+            return -1;
     if (daemon_recover(d))
         return -1;
     /* jobs a previous run accepted but did not finish run again */

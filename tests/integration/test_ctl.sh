@@ -45,7 +45,7 @@ unset IXFAB_ENDPOINT IXFAB_EVENTS IXFAB_CURVE_SERVER_KEY \
     XDG_CONFIG_HOME NO_COLOR
 export HOME="$T/home"
 mkdir -p "$HOME/.config/ixfab"
-C="$CTL --endpoint $REQ --events $EV"
+C="$CTL --endpoint $REQ --events $EV --timeout 60"
 
 # err_is STATUS FILE PATTERN: exit status, one line, and what it says
 err_is() {
